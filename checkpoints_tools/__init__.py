@@ -1,0 +1,1 @@
+"""checkpoints_tools: read TF1 checkpoints, load them by name, convert, check parity (later issues)."""

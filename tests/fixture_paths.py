@@ -1,0 +1,22 @@
+"""The one way tests find the real TF1 fixture files (they are never copied here)."""
+
+import os
+import pathlib
+
+import pytest
+
+_REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def fixtures_dir():
+    """`$TF1TRACK_FIXTURES`, or `../shared/fixtures` beside the repository."""
+    return pathlib.Path(os.environ.get("TF1TRACK_FIXTURES", _REPO_ROOT.parent / "shared" / "fixtures"))
+
+
+def tf1_real(*parts):
+    """Path under `tf1_real/`; skips the test, saying why, if the fixtures are absent."""
+    path = fixtures_dir().joinpath("tf1_real", *parts)
+    if not path.exists():
+        pytest.skip(f"real TF1 fixtures not found at {path}; set TF1TRACK_FIXTURES "
+                    "to the folder holding tf1_real/ to run this test")
+    return path
