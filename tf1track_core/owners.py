@@ -66,21 +66,75 @@ def _is_tf_keras_layer(obj):
     return tf_keras is not None and isinstance(obj, tf_keras.layers.Layer)
 
 
-class KerasLayerOwner:
-    """Tracks TF1 state on a Keras 3 layer through its own tracker."""
+class TF1StateHolder(tf.Module):
+    """The TF1 state of one owner, as a checkpoint dependency of the owner.
 
-    def __init__(self, layer):
-        self._layer = layer
+    `tf.Module` and `tf.train.Checkpoint` track its dicts, so the owner's
+    `variables` and object-based checkpoints include the TF1 variables (keyed
+    by TF1 name) and the layers made by `get_or_create_layer`.
+    """
+
+    def __init__(self):
+        super().__init__(name="tf1_style_variables")
+        self.by_name = {}
+        self.layers = {}
+
+
+class _Owner:
+    """Tracks TF1 state through a `TF1StateHolder` attribute of the owner."""
+
+    def __init__(self, obj):
+        self._obj = obj
+        self._holder = None
+
+    def _state_holder(self):
+        if self._holder is None:
+            self._holder = TF1StateHolder()
+            # A normal attribute assignment: Keras 3, tf_keras and tf.Module
+            # all record it as a checkpoint dependency.
+            setattr(self._obj, _HOLDER_ATTRIBUTE, self._holder)
+        return self._holder
 
     def track_variable(self, variable, regularizer, constraint):
-        keras_variable = TF1KerasVariable(variable, regularizer, constraint)
-        with _unlocked_tracker(self._layer):
-            self._layer._track_variable(keras_variable)  # pylint: disable=protected-access
+        del regularizer, constraint
+        self._state_holder().by_name[tf1_variable_name(variable)] = variable
 
     def track_layer(self, name, layer):
-        del name
-        with _unlocked_tracker(self._layer):
-            self._layer._tracker.track(layer)  # pylint: disable=protected-access
+        self._state_holder().layers[name] = layer
+
+
+class KerasLayerOwner(_Owner):
+    """A Keras 3 layer: also wraps each variable for Keras's own tracker."""
+
+    def track_variable(self, variable, regularizer, constraint):
+        super().track_variable(variable, regularizer, constraint)
+        keras_variable = TF1KerasVariable(variable, regularizer, constraint)
+        with _unlocked_tracker(self._obj):
+            self._obj._track_variable(keras_variable)  # pylint: disable=protected-access
+
+    def track_layer(self, name, layer):
+        super().track_layer(name, layer)
+        with _unlocked_tracker(self._obj):
+            self._obj._tracker.track(layer)  # pylint: disable=protected-access
+
+
+class ModuleOwner(_Owner):
+    """A `tf.Module`, or a legacy `tf_keras` layer when given its `add_loss`."""
+
+    def __init__(self, obj, add_loss=None):
+        super().__init__(obj)
+        self._add_loss = add_loss
+
+    def track_variable(self, variable, regularizer, constraint):
+        # TF optimizers read the constraint from the tf.Variable itself.
+        super().track_variable(variable, regularizer, constraint)
+        if regularizer is not None and self._add_loss is not None:
+            self._add_loss(regularizer)
+
+    def track_layer(self, name, layer):
+        super().track_layer(name, layer)
+        if self._add_loss is not None and hasattr(layer, "losses"):
+            self._add_loss(lambda: tf.math.reduce_sum(layer.losses))
 
 
 class _unlocked_tracker:  # pylint: disable=invalid-name
@@ -101,42 +155,3 @@ class _unlocked_tracker:  # pylint: disable=invalid-name
     def __exit__(self, *exc_info):
         if self._was_locked:
             self._tracker.lock()
-
-
-class TF1StateHolder(tf.Module):
-    """What a `tf.Module` (or tf_keras layer) holds of its TF1 state.
-
-    Its dicts are tracked by `tf.Module` and `tf.train.Checkpoint`, so the
-    owner's `variables` and checkpoints include the TF1 variables and layers.
-    """
-
-    def __init__(self):
-        super().__init__(name="tf1_style_variables")
-        self.by_name = {}
-        self.layers = {}
-
-
-class ModuleOwner:
-    """Tracks TF1 state on a `tf.Module` or a legacy `tf_keras` layer."""
-
-    def __init__(self, module, add_loss=None):
-        self._module = module
-        self._add_loss = add_loss
-        self._holder = None
-
-    def _state_holder(self):
-        if self._holder is None:
-            self._holder = TF1StateHolder()
-            setattr(self._module, _HOLDER_ATTRIBUTE, self._holder)
-        return self._holder
-
-    def track_variable(self, variable, regularizer, constraint):
-        del constraint  # TF optimizers read it from the tf.Variable itself.
-        self._state_holder().by_name[tf1_variable_name(variable)] = variable
-        if regularizer is not None and self._add_loss is not None:
-            self._add_loss(regularizer)
-
-    def track_layer(self, name, layer):
-        self._state_holder().layers[name] = layer
-        if self._add_loss is not None and hasattr(layer, "losses"):
-            self._add_loss(lambda: tf.math.reduce_sum(layer.losses))

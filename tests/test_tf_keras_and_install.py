@@ -1,0 +1,57 @@
+"""`install()`, and tracking when the active Keras is legacy Keras 2 (tf_keras)."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import tf1track_core
+from tf1track_core import tf1_name, tf1_variables, track_tf1_style_variables
+
+v1 = tf.compat.v1
+
+
+def test_install_is_idempotent_and_resolves_the_tf1_entry_points():
+    tf1track_core.install()
+    tf1track_core.install()
+    utils = tf.compat.v1.keras.utils
+    assert utils.track_tf1_style_variables is track_tf1_style_variables
+    assert utils.get_or_create_layer is tf1track_core.get_or_create_layer
+    assert tf.compat.v1.math.matmul is tf.linalg.matmul
+
+
+def test_a_legacy_tf_keras_layer_tracks_variables_and_losses():
+    tf_keras = pytest.importorskip(
+        "tf_keras", reason="tf-keras (the test extra) is needed to check legacy Keras 2 layers")
+
+    class LegacyDense(tf_keras.layers.Layer):
+        @track_tf1_style_variables
+        def call(self, inputs, training=None):
+            self.seen_training.append(training)
+            with v1.variable_scope("legacy"):
+                kernel = v1.get_variable("kernel", [inputs.shape[-1], 2],
+                                         initializer=v1.ones_initializer(),
+                                         regularizer=lambda w: tf.reduce_sum(w))
+                moving = v1.get_variable("moving", [2], trainable=False,
+                                         initializer=v1.zeros_initializer())
+            return tf.matmul(inputs, kernel) + moving
+
+    layer = LegacyDense()
+    layer.seen_training = []
+    out = layer(tf.ones([1, 3]), training=True)
+    layer(tf.ones([1, 3]))
+    np.testing.assert_array_equal(out.numpy(), [[3.0, 3.0]])
+    assert layer.seen_training == [True, None]
+    assert sorted(tf1_name(w) for w in layer.weights) == ["legacy/kernel", "legacy/moving"]
+    assert [tf1_name(w) for w in layer.trainable_weights] == ["legacy/kernel"]
+    assert list(tf1_variables(layer)) == ["legacy/kernel", "legacy/moving"]
+    assert [float(x) for x in layer.losses] == [6.0]
+
+    inputs = tf_keras.Input((3,))
+    legacy = LegacyDense()
+    legacy.seen_training = []
+    model = tf_keras.Model(inputs, legacy(inputs))
+    model.compile(optimizer=tf_keras.optimizers.SGD(0.1), loss="mse")
+    model.fit(np.ones((4, 3), "float32"), np.zeros((4, 2), "float32"), verbose=0)
+    kernel = tf1_variables(model)["legacy/kernel"]
+    assert not np.allclose(kernel.numpy(), 1.0)
+    assert True in legacy.seen_training  # tf_keras passed training=True in fit
