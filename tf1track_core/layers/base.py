@@ -1,0 +1,209 @@
+"""`Layer`: the TF1 `tf.layers.Layer` contract, without Keras.
+
+A TF1 layer object gets its variable scope on its first call —
+`variable_scope(name, default_name=<snake_case class name>)`, so unnamed layers
+become `dense`, `dense_1`, ... and named ones are uniquified the same way — and
+creates its variables there with `tf.compat.v1.get_variable`, in `build`. Every
+later call re-enters that scope with `reuse=True` and uses the variables it
+holds. Functional forms (`dense(...)`) make a new object per call, so inside a
+tracked method they find their variables again through the variable store.
+
+This is plain TF1 behaviour, so the same classes also build in a
+`tf.compat.v1.Session` graph, adding regularization losses and batch-norm
+updates to the TF1 collections there.
+"""
+
+import re
+
+import keras
+import tensorflow as tf
+
+v1 = tf.compat.v1
+
+
+def to_snake_case(name):
+    """`Conv2DTranspose` -> `conv2d_transpose`, as TF1 named layer scopes."""
+    intermediate = re.sub("(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
+    insecure = re.sub("([a-z])([A-Z])", r"\1_\2", intermediate).lower()
+    return insecure
+
+
+def get_initializer(initializer):
+    """TF1 layers accept None (the scope's / get_variable's default), objects, strings."""
+    if initializer is None or callable(initializer) and not isinstance(initializer, str):
+        return initializer
+    return keras.initializers.get(initializer)
+
+
+def get_regularizer(regularizer):
+    """A callable regularizer, or a Keras identifier such as "l2" (0.01 * sum(w**2))."""
+    if regularizer is None or callable(regularizer) and not isinstance(regularizer, str):
+        return regularizer
+    return keras.regularizers.get(regularizer)
+
+
+def get_constraint(constraint):
+    """A callable constraint or a Keras identifier such as "non_neg"."""
+    if constraint is None or callable(constraint) and not isinstance(constraint, str):
+        return constraint
+    return keras.constraints.get(constraint)
+
+
+def get_activation(activation):
+    """A callable activation (e.g. `tf.nn.relu`), a Keras name, or None (linear)."""
+    if activation is None or callable(activation) and not isinstance(activation, str):
+        return activation
+    return keras.activations.get(activation)
+
+
+def static_bool(value):
+    """A Python bool for `training`, or None when it is only known at run time."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    constant = tf.get_static_value(value)
+    return None if constant is None else bool(constant)
+
+
+class Layer(tf.Module):
+    """Base class of the TF1 layers: scope handling, `add_weight`, build-once.
+
+    Args:
+      trainable: whether the variables are trainable.
+      name: the layer's scope name (uniquified within the enclosing scope
+        unless `_reuse`).
+      dtype: variable dtype; by default that of the first input (TF1's rule).
+      activity_regularizer: optional regularizer applied to the outputs.
+    """
+
+    def __init__(self, trainable=True, name=None, dtype=None, activity_regularizer=None,
+                 _scope=None, _reuse=None):
+        super().__init__(name=None)
+        self.trainable = trainable
+        self._base_name = name or to_snake_case(type(self).__name__)
+        self._layer_name = name or self._base_name
+        self._dtype = tf.as_dtype(dtype) if dtype is not None else None
+        self._activity_regularizer = get_regularizer(activity_regularizer)
+        self._reuse = _reuse
+        self._trainable_weights = []
+        self._non_trainable_weights = []
+        self._losses = []
+        self.built = False
+        self._scope = None
+        if _scope is not None:
+            with v1.variable_scope(_scope) as captured:
+                self._scope = captured
+
+    @property
+    def name(self):
+        """The layer name given at construction (or the class's snake-case name)."""
+        return self._layer_name
+
+    @property
+    def scope_name(self):
+        """The full variable-scope name of this layer, known after its first call."""
+        if self._scope is None:
+            raise ValueError(f"Layer {self.name!r} has not been called yet, so it has no scope.")
+        return self._scope.name
+
+    @property
+    def dtype(self):
+        """The variables' dtype (known after the first call if not given)."""
+        return self._dtype
+
+    @property
+    def trainable_weights(self):
+        """The trainable variables this layer created, in creation order."""
+        return list(self._trainable_weights) if self.trainable else []
+
+    @property
+    def non_trainable_weights(self):
+        """The non-trainable variables this layer created, in creation order."""
+        if self.trainable:
+            return list(self._non_trainable_weights)
+        return self._trainable_weights + self._non_trainable_weights
+
+    @property
+    def weights(self):
+        """All variables of this layer: trainable first, as TF1 listed them."""
+        return self.trainable_weights + self.non_trainable_weights
+
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+    variables = weights
+
+    @property
+    def losses(self):
+        """Activity-regularization losses of the last call."""
+        return list(self._losses)
+
+    def apply(self, inputs, *args, **kwargs):
+        """TF1 alias of `__call__`."""
+        return self(inputs, *args, **kwargs)
+
+    def _set_scope(self, scope=None):
+        if self._scope is None:
+            if self._reuse:
+                with v1.variable_scope(scope if scope is not None else self._base_name) as captured:
+                    self._scope = captured
+            else:
+                with v1.variable_scope(scope, default_name=self._base_name) as captured:
+                    self._scope = captured
+
+    def __call__(self, inputs, *args, **kwargs):
+        """Builds the layer in its scope on the first call, then runs `call`."""
+        self._set_scope(kwargs.pop("scope", None))
+        reuse = True if self.built else self._reuse
+        with v1.variable_scope(self._scope, reuse=reuse, auxiliary_name_scope=False):
+            if not self.built:
+                first = tf.nest.flatten(inputs)[0]
+                if self._dtype is None:
+                    dtype = tf.as_dtype(getattr(first, "dtype", tf.float32))
+                    self._dtype = dtype if dtype.is_floating else tf.float32
+                self.build(tf.nest.map_structure(lambda x: tf.TensorShape(x.shape), inputs))
+                self.built = True
+            outputs = self.call(inputs, *args, **kwargs)
+        if self._activity_regularizer is not None:
+            self._losses = [self._activity_regularizer(o) for o in tf.nest.flatten(outputs)]
+            if not tf.compat.v1.executing_eagerly_outside_functions():
+                for loss in self._losses:
+                    v1.add_to_collection(v1.GraphKeys.REGULARIZATION_LOSSES, loss)
+        return outputs
+
+    def build(self, input_shape):
+        """Creates the variables; override. `input_shape` is a `TensorShape`."""
+        del input_shape
+
+    def call(self, inputs, *args, **kwargs):
+        """The computation; override."""
+        raise NotImplementedError
+
+    def add_weight(self, name, shape, dtype=None, initializer=None, regularizer=None,
+                   trainable=None, constraint=None, partitioner=None,
+                   synchronization=tf.VariableSynchronization.AUTO,
+                   aggregation=tf.VariableAggregation.NONE):
+        """Gets or creates the variable `<layer scope>/<name>` with `get_variable`."""
+        if synchronization == tf.VariableSynchronization.ON_READ:
+            if trainable:
+                raise ValueError(
+                    f"Variable {name} of layer {self.name!r}: synchronization=ON_READ is "
+                    "only for non-trainable variables, but trainable=True was given.")
+            trainable = False
+        elif trainable is None:
+            trainable = True
+        self._set_scope(None)
+        with v1.variable_scope(self._scope, reuse=self.built or self._reuse,
+                               auxiliary_name_scope=False):
+            variable = v1.get_variable(
+                name, shape=shape, dtype=tf.as_dtype(dtype or self._dtype or tf.float32),
+                initializer=get_initializer(initializer),
+                regularizer=get_regularizer(regularizer),
+                trainable=trainable and self.trainable, constraint=get_constraint(constraint),
+                partitioner=partitioner, synchronization=synchronization,
+                aggregation=aggregation)
+        if trainable and self.trainable:
+            self._trainable_weights.append(variable)
+        else:
+            self._non_trainable_weights.append(variable)
+        return variable
+
+    add_variable = add_weight
