@@ -97,3 +97,47 @@ def test_get_variable_example_second_call_reuses_and_assign_changes_output():
 
 def test_get_variable_example_is_a_keras_3_layer():
     assert isinstance(WrappedDoubleDenseLayer(3), keras.layers.Layer)
+
+
+class WrappedDoubleDenseLayerWithTF1Layers(tf.keras.layers.Layer):
+  """The documentation's first example, verbatim apart from the class name."""
+
+  def __init__(self, units, *args, **kwargs):
+    super().__init__(*args, **kwargs)
+    self.units = units
+
+  @tf.compat.v1.keras.utils.track_tf1_style_variables
+  def call(self, inputs):
+    with tf.compat.v1.variable_scope("double_dense_layer"):
+      out = tf.compat.v1.layers.dense(
+          inputs, self.units, name="dense_one",
+          kernel_initializer=tf.compat.v1.random_normal_initializer,
+          kernel_regularizer="l2")
+      out = tf.compat.v1.layers.dense(
+          out, self.units, name="dense_two",
+          kernel_initializer=tf.compat.v1.random_normal_initializer(),
+          kernel_regularizer="l2")
+    return out
+
+
+def test_tf1_layers_example_names_weights_losses_and_reuse():
+  layer = WrappedDoubleDenseLayerWithTF1Layers(10)
+  x = tf.ones(shape=(5, 5))
+  out = layer(x)
+  assert [tf1track_core.tf1_name(w) for w in layer.weights] == EXPECTED_NAMES
+  assert len(layer.trainable_variables) == 4
+
+  kernel_one, bias_one, kernel_two, bias_two = (w.numpy() for w in layer.weights)
+  expected = (x.numpy() @ kernel_one + bias_one) @ kernel_two + bias_two
+  np.testing.assert_allclose(out.numpy(), expected, rtol=1e-5, atol=1e-5)
+  np.testing.assert_array_equal(bias_one, np.zeros(10))
+  # "l2" is 0.01 * sum(w ** 2), one loss per regularized kernel.
+  np.testing.assert_allclose(
+      [float(x) for x in layer.losses],
+      [0.01 * np.sum(kernel_one ** 2), 0.01 * np.sum(kernel_two ** 2)], rtol=1e-5)
+
+  weights_before = [id(w) for w in layer.weights]
+  np.testing.assert_allclose(layer(x).numpy(), out.numpy(), rtol=1e-6)
+  assert [id(w) for w in layer.weights] == weights_before
+  layer.weights[1].assign(tf.ones([10]))  # dense_one/bias
+  assert not np.allclose(layer(x).numpy(), out.numpy())

@@ -1,0 +1,269 @@
+"""TF1 convolution layers: `conv1d/2d/3d`, `conv2d_transpose`, `separable_conv2d`.
+
+Variable names and shapes are TF1's: `kernel` `kernel_size + [in, filters]`
+(`[kh, kw, filters, in]` for the transpose), `depthwise_kernel`
+`[kh, kw, in, depth_multiplier]`, `pointwise_kernel` `[1, 1, in * dm, filters]`,
+`bias` `[filters]` (zeros). `kernel_initializer=None` means the scope's
+initializer, else Glorot uniform, as in TF1.
+"""
+
+import tensorflow as tf
+
+from tf1track_core.layers.base import Layer, get_activation
+
+v1 = tf.compat.v1
+
+
+def _tuple(value, rank, what):
+    if isinstance(value, int):
+        return (value,) * rank
+    value = tuple(int(v) for v in value)
+    if len(value) != rank:
+        raise ValueError(f"`{what}` must be an int or {rank} ints, got {value}.")
+    return value
+
+
+def tf_data_format(data_format, rank):
+    """`channels_last` / `channels_first` -> `NWC`/`NHWC`/`NDHWC` or `NCW`/`NCHW`/`NCDHW`."""
+    spatial = {1: "W", 2: "HW", 3: "DHW"}[rank]
+    if data_format == "channels_last":
+        return "N" + spatial + "C"
+    if data_format == "channels_first":
+        return "NC" + spatial
+    raise ValueError(f"data_format must be 'channels_last' or 'channels_first', got {data_format!r}.")
+
+
+def _to_channels_last(x, rank):
+    return tf.transpose(x, [0] + list(range(2, rank + 2)) + [1])
+
+
+def _to_channels_first(x, rank):
+    return tf.transpose(x, [0, rank + 1] + list(range(1, rank + 1)))
+
+
+class _Conv(Layer):
+    """N-d convolution shared by `Conv1D`, `Conv2D` and `Conv3D`."""
+
+    def __init__(self, rank, filters, kernel_size, strides=1, padding="valid",
+                 data_format="channels_last", dilation_rate=1, activation=None, use_bias=True,
+                 kernel_initializer=None, bias_initializer=v1.zeros_initializer(),
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, trainable=True, name=None,
+                 **kwargs):
+        super().__init__(trainable=trainable, name=name,
+                         activity_regularizer=activity_regularizer, **kwargs)
+        self.rank = rank
+        self.filters = int(filters)
+        self.kernel_size = _tuple(kernel_size, rank, "kernel_size")
+        self.strides = _tuple(strides, rank, "strides")
+        self.padding = padding.lower()
+        if self.padding not in ("valid", "same") and not (self.padding == "causal" and rank == 1):
+            raise ValueError(f"Layer {self.name!r}: padding must be 'valid' or 'same' "
+                             f"('causal' for conv1d), got {padding!r}.")
+        self.data_format = data_format
+        self._tf_data_format = tf_data_format(data_format, rank)
+        self.dilation_rate = _tuple(dilation_rate, rank, "dilation_rate")
+        self.activation = get_activation(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = kernel_initializer
+        self.bias_initializer = bias_initializer
+        self.kernel_regularizer = kernel_regularizer
+        self.bias_regularizer = bias_regularizer
+        self.kernel_constraint = kernel_constraint
+        self.bias_constraint = bias_constraint
+
+    def _input_channels(self, input_shape):
+        axis = 1 if self.data_format == "channels_first" else -1
+        channels = tf.compat.dimension_value(input_shape[axis])
+        if channels is None:
+            raise ValueError(f"Layer {self.name!r}: the channel dimension of the inputs "
+                             f"must be defined, got shape {input_shape}.")
+        return channels
+
+    def build(self, input_shape):
+        kernel_shape = self.kernel_size + (self._input_channels(input_shape), self.filters)
+        self.kernel = self.add_weight(
+            "kernel", kernel_shape, initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(
+                "bias", [self.filters], initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+
+    def call(self, inputs):
+        inputs = tf.convert_to_tensor(inputs)
+        padding = self.padding.upper()
+        if self.padding == "causal":
+            # Left-pad the time axis so output t sees inputs <= t only.
+            left = self.dilation_rate[0] * (self.kernel_size[0] - 1)
+            time_axis = 2 if self.data_format == "channels_first" else 1
+            pads = [[0, 0], [0, 0], [0, 0]]
+            pads[time_axis] = [left, 0]
+            inputs = tf.pad(inputs, pads)
+            padding = "VALID"
+        outputs = tf.nn.convolution(
+            inputs, self.kernel, strides=list(self.strides), padding=padding,
+            dilations=list(self.dilation_rate), data_format=self._tf_data_format)
+        if self.use_bias:
+            if self.rank == 1 and self.data_format == "channels_first":
+                outputs += tf.reshape(self.bias, (1, self.filters, 1))
+            else:
+                outputs = tf.nn.bias_add(outputs, self.bias, data_format=self._tf_data_format)
+        if self.activation is not None:
+            outputs = self.activation(outputs)
+        return outputs
+
+
+class Conv1D(_Conv):
+    """TF1 `tf.layers.Conv1D` (padding 'valid', 'same' or 'causal')."""
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid",
+                 data_format="channels_last", dilation_rate=1, **kwargs):
+        super().__init__(1, filters, kernel_size, strides, padding, data_format,
+                         dilation_rate, **kwargs)
+
+
+class Conv2D(_Conv):
+    """TF1 `tf.layers.Conv2D`."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
+                 data_format="channels_last", dilation_rate=(1, 1), **kwargs):
+        super().__init__(2, filters, kernel_size, strides, padding, data_format,
+                         dilation_rate, **kwargs)
+
+
+class Conv3D(_Conv):
+    """TF1 `tf.layers.Conv3D`."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid",
+                 data_format="channels_last", dilation_rate=(1, 1, 1), **kwargs):
+        super().__init__(3, filters, kernel_size, strides, padding, data_format,
+                         dilation_rate, **kwargs)
+
+
+def deconv_output_length(input_length, kernel_size, padding, stride, dilation=1):
+    """Spatial output length of a transposed convolution (TF1's formula)."""
+    if input_length is None:
+        return None
+    kernel_size = kernel_size + (kernel_size - 1) * (dilation - 1)
+    if padding == "valid":
+        return input_length * stride + max(kernel_size - stride, 0)
+    return input_length * stride
+
+
+class Conv2DTranspose(_Conv):
+    """TF1 `tf.layers.Conv2DTranspose`; kernel `[kh, kw, filters, in_channels]`."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
+                 data_format="channels_last", **kwargs):
+        super().__init__(2, filters, kernel_size, strides, padding, data_format, 1, **kwargs)
+
+    def build(self, input_shape):
+        kernel_shape = self.kernel_size + (self.filters, self._input_channels(input_shape))
+        self.kernel = self.add_weight(
+            "kernel", kernel_shape, initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(
+                "bias", [self.filters], initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+
+    def call(self, inputs):
+        inputs = tf.convert_to_tensor(inputs)
+        if self.data_format == "channels_first":
+            # TF's CPU kernels only take NHWC here; the result is the same.
+            inputs = _to_channels_last(inputs, 2)
+        dynamic = tf.shape(inputs)
+        static = inputs.shape.as_list()
+        sizes = []
+        for axis, (kernel, stride) in zip((1, 2), zip(self.kernel_size, self.strides)):
+            length = static[axis] if static[axis] is not None else dynamic[axis]
+            sizes.append(deconv_output_length(length, kernel, self.padding, stride))
+        output_shape = tf.stack([dynamic[0], sizes[0], sizes[1], self.filters])
+        outputs = tf.nn.conv2d_transpose(
+            inputs, self.kernel, output_shape, strides=[1, *self.strides, 1],
+            padding=self.padding.upper(), data_format="NHWC")
+        if self.use_bias:
+            outputs = tf.nn.bias_add(outputs, self.bias, data_format="NHWC")
+        if self.data_format == "channels_first":
+            outputs = _to_channels_first(outputs, 2)
+        if self.activation is not None:
+            outputs = self.activation(outputs)
+        return outputs
+
+
+class SeparableConv2D(_Conv):
+    """TF1 `tf.layers.SeparableConv2D`: depthwise then pointwise convolution."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
+                 data_format="channels_last", dilation_rate=(1, 1), depth_multiplier=1,
+                 depthwise_initializer=None, pointwise_initializer=None,
+                 depthwise_regularizer=None, pointwise_regularizer=None,
+                 depthwise_constraint=None, pointwise_constraint=None, **kwargs):
+        super().__init__(2, filters, kernel_size, strides, padding, data_format,
+                         dilation_rate, **kwargs)
+        self.depth_multiplier = int(depth_multiplier)
+        self.depthwise_initializer = depthwise_initializer
+        self.pointwise_initializer = pointwise_initializer
+        self.depthwise_regularizer = depthwise_regularizer
+        self.pointwise_regularizer = pointwise_regularizer
+        self.depthwise_constraint = depthwise_constraint
+        self.pointwise_constraint = pointwise_constraint
+
+    def build(self, input_shape):
+        channels = self._input_channels(input_shape)
+        self.depthwise_kernel = self.add_weight(
+            "depthwise_kernel", self.kernel_size + (channels, self.depth_multiplier),
+            initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
+            constraint=self.depthwise_constraint)
+        self.pointwise_kernel = self.add_weight(
+            "pointwise_kernel", (1, 1, channels * self.depth_multiplier, self.filters),
+            initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
+            constraint=self.pointwise_constraint)
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(
+                "bias", [self.filters], initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+
+    def call(self, inputs):
+        inputs = tf.convert_to_tensor(inputs)
+        if self.data_format == "channels_last":
+            strides = (1,) + self.strides + (1,)
+        else:
+            strides = (1, 1) + self.strides
+        outputs = tf.nn.separable_conv2d(
+            inputs, self.depthwise_kernel, self.pointwise_kernel, strides=strides,
+            padding=self.padding.upper(), dilations=self.dilation_rate,
+            data_format=self._tf_data_format)
+        if self.use_bias:
+            outputs = tf.nn.bias_add(outputs, self.bias, data_format=self._tf_data_format)
+        if self.activation is not None:
+            outputs = self.activation(outputs)
+        return outputs
+
+
+def _functional(layer_class, doc):
+    """Builds the TF1 functional form of a conv layer class: same arguments plus `inputs`."""
+
+    def layer_fn(inputs, filters, kernel_size, *args, name=None, reuse=None, **kwargs):
+        layer = layer_class(filters, kernel_size, *args, name=name, _scope=name, _reuse=reuse,
+                            **kwargs)
+        return layer(inputs)
+
+    layer_fn.__doc__ = doc
+    return layer_fn
+
+
+conv1d = _functional(Conv1D, "Functional `Conv1D`: conv1d(inputs, filters, kernel_size, ...).")
+conv2d = _functional(Conv2D, "Functional `Conv2D`: conv2d(inputs, filters, kernel_size, ...).")
+conv3d = _functional(Conv3D, "Functional `Conv3D`: conv3d(inputs, filters, kernel_size, ...).")
+conv2d_transpose = _functional(
+    Conv2DTranspose, "Functional `Conv2DTranspose`: conv2d_transpose(inputs, filters, kernel_size, ...).")
+separable_conv2d = _functional(
+    SeparableConv2D, "Functional `SeparableConv2D`: separable_conv2d(inputs, filters, kernel_size, ...).")
+for _fn, _name in ((conv1d, "conv1d"), (conv2d, "conv2d"), (conv3d, "conv3d"),
+                   (conv2d_transpose, "conv2d_transpose"), (separable_conv2d, "separable_conv2d")):
+    _fn.__name__ = _fn.__qualname__ = _name

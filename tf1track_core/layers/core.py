@@ -1,0 +1,142 @@
+"""TF1 `dense`, `dropout` and `flatten`, in class and functional form."""
+
+import tensorflow as tf
+
+from tf1track_core.layers.base import Layer, get_activation, static_bool
+
+v1 = tf.compat.v1
+
+
+class Dense(Layer):
+    """TF1 `tf.layers.Dense`: `activation(inputs @ kernel + bias)`.
+
+    Variables `kernel` `[input_depth, units]` (initializer None: the scope's,
+    else Glorot uniform) and `bias` `[units]` (zeros). Inputs of rank > 2 are
+    contracted on their last axis.
+    """
+
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer=None,
+                 bias_initializer=v1.zeros_initializer(), kernel_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+                 bias_constraint=None, trainable=True, name=None, **kwargs):
+        super().__init__(trainable=trainable, name=name,
+                         activity_regularizer=activity_regularizer, **kwargs)
+        self.units = int(units)
+        self.activation = get_activation(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = kernel_initializer
+        self.bias_initializer = bias_initializer
+        self.kernel_regularizer = kernel_regularizer
+        self.bias_regularizer = bias_regularizer
+        self.kernel_constraint = kernel_constraint
+        self.bias_constraint = bias_constraint
+
+    def build(self, input_shape):
+        last_dim = tf.compat.dimension_value(input_shape[-1])
+        if last_dim is None:
+            raise ValueError(f"Layer {self.name!r}: the last dimension of the inputs to "
+                             f"Dense must be defined, got shape {input_shape}.")
+        self.kernel = self.add_weight(
+            "kernel", [last_dim, self.units], initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(
+                "bias", [self.units], initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+
+    def call(self, inputs):
+        inputs = tf.convert_to_tensor(inputs)
+        if inputs.dtype.base_dtype != self.dtype:
+            inputs = tf.cast(inputs, self.dtype)
+        rank = inputs.shape.rank
+        if rank == 2 or rank is None:
+            outputs = tf.matmul(inputs, self.kernel)
+        else:
+            outputs = tf.tensordot(inputs, self.kernel, [[rank - 1], [0]])
+            outputs.set_shape(inputs.shape[:-1].concatenate([self.units]))
+        if self.use_bias:
+            outputs = tf.nn.bias_add(outputs, self.bias)
+        if self.activation is not None:
+            outputs = self.activation(outputs)
+        return outputs
+
+
+def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None,
+          bias_initializer=v1.zeros_initializer(), kernel_regularizer=None,
+          bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+          bias_constraint=None, trainable=True, name=None, reuse=None):
+    """Functional `Dense`: a new layer object per call, its variables found by scope."""
+    layer = Dense(units, activation=activation, use_bias=use_bias,
+                  kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
+                  kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+                  activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
+                  bias_constraint=bias_constraint, trainable=trainable, name=name,
+                  _scope=name, _reuse=reuse)
+    return layer(inputs)
+
+
+class Dropout(Layer):
+    """TF1 `tf.layers.Dropout`: drops with probability `rate` only when training.
+
+    `training` defaults to False, as in TF1; it may be a Python bool or a
+    boolean tensor. Kept values are scaled by `1 / (1 - rate)`.
+    """
+
+    def __init__(self, rate=0.5, noise_shape=None, seed=None, name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.rate = rate
+        self.noise_shape = noise_shape
+        self.seed = seed
+
+    def call(self, inputs, training=False):
+        known = static_bool(training)
+        if known is False or self.rate == 0:
+            return tf.identity(inputs)
+
+        def dropped():
+            return tf.nn.dropout(inputs, rate=self.rate, noise_shape=self._noise_shape(inputs),
+                                 seed=self.seed)
+
+        if known is True:
+            return dropped()
+        return tf.cond(tf.cast(training, tf.bool), dropped, lambda: tf.identity(inputs))
+
+    def _noise_shape(self, inputs):
+        if self.noise_shape is None:
+            return None
+        # None entries take the input's dimension, as in Keras.
+        dynamic = tf.shape(inputs)
+        return tf.stack([dynamic[i] if d is None else d for i, d in enumerate(self.noise_shape)])
+
+
+def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=None):
+    """Functional `Dropout`; `training=False` (the TF1 default) returns the inputs."""
+    return Dropout(rate, noise_shape=noise_shape, seed=seed, name=name)(inputs, training=training)
+
+
+class Flatten(Layer):
+    """TF1 `tf.layers.Flatten`: `[batch, ...] -> [batch, prod(...)]`.
+
+    With `data_format="channels_first"` the channels are moved last first, so
+    the flattened order is the channels-last one, as TF1 did.
+    """
+
+    def __init__(self, data_format="channels_last", name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.data_format = data_format
+
+    def call(self, inputs):
+        inputs = tf.convert_to_tensor(inputs)
+        rank = inputs.shape.rank
+        if self.data_format == "channels_first" and rank is not None and rank > 2:
+            inputs = tf.transpose(inputs, [0] + list(range(2, rank)) + [1])
+        static = inputs.shape[1:]
+        if static.is_fully_defined():
+            return tf.reshape(inputs, [-1, static.num_elements()])
+        return tf.reshape(inputs, tf.stack([tf.shape(inputs)[0], -1]))
+
+
+def flatten(inputs, name=None, data_format="channels_last"):
+    """Functional `Flatten`."""
+    return Flatten(data_format=data_format, name=name)(inputs)

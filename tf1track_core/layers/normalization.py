@@ -1,0 +1,217 @@
+"""TF1 `batch_normalization`: batch statistics when training, moving ones otherwise.
+
+Variables, in TF1's order: `gamma` (ones), `beta` (zeros), `moving_mean`
+(zeros), `moving_variance` (ones); the moving ones are non-trainable, read-
+synchronized and mean-aggregated, as TF1 made them.
+
+Numerics follow TF1's `tf.layers.BatchNormalization`: `fused=None` uses the
+fused kernel for 4-D/5-D inputs normalized over channels (axis 1 or last),
+otherwise `tf.nn.moments` + `tf.nn.batch_normalization`. In training the
+moving statistics move by `(moving - batch) * (1 - momentum)`, where the fused
+kernel's batch variance is the unbiased one and `tf.nn.moments`' the biased one
+(TF1 differed between its two paths in exactly this way). The update runs
+at once in eager mode and inside `tf.function`, where TF1 code relied on
+`UPDATE_OPS`; in a TF1 graph it is added to `UPDATE_OPS` instead.
+"""
+
+import tensorflow as tf
+
+from tf1track_core.layers.base import Layer, static_bool
+
+v1 = tf.compat.v1
+
+
+def _normalize_axis(axis, rank):
+    axes = [axis] if isinstance(axis, int) else list(axis)
+    normalized = sorted({a + rank if a < 0 else a for a in axes})
+    if any(a < 0 or a >= rank for a in normalized):
+        raise ValueError(f"Invalid axis {axis} for inputs of rank {rank}.")
+    return normalized
+
+
+class BatchNormalization(Layer):
+    """TF1 `tf.layers.BatchNormalization` (renorm, virtual batches and adjustment not supported)."""
+
+    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer=v1.zeros_initializer(), gamma_initializer=v1.ones_initializer(),
+                 moving_mean_initializer=v1.zeros_initializer(),
+                 moving_variance_initializer=v1.ones_initializer(), beta_regularizer=None,
+                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
+                 renorm=False, renorm_clipping=None, renorm_momentum=0.99, fused=None,
+                 trainable=True, virtual_batch_size=None, adjustment=None, name=None, **kwargs):
+        super().__init__(trainable=trainable, name=name, **kwargs)
+        del renorm_clipping, renorm_momentum  # only meaningful with renorm
+        for option, value, default in (("renorm", renorm, False),
+                                       ("virtual_batch_size", virtual_batch_size, None),
+                                       ("adjustment", adjustment, None)):
+            if value != default and value is not None:
+                raise NotImplementedError(
+                    f"batch_normalization {option}={value!r} is not supported by tf1track; "
+                    f"only {option}={default!r}.")
+        self.axis = axis
+        self.momentum = momentum
+        self.epsilon = epsilon
+        self.center = center
+        self.scale = scale
+        self.beta_initializer = beta_initializer
+        self.gamma_initializer = gamma_initializer
+        self.moving_mean_initializer = moving_mean_initializer
+        self.moving_variance_initializer = moving_variance_initializer
+        self.beta_regularizer = beta_regularizer
+        self.gamma_regularizer = gamma_regularizer
+        self.beta_constraint = beta_constraint
+        self.gamma_constraint = gamma_constraint
+        self.fused = True if fused is None else fused  # TF1: None means "if possible"
+
+    def build(self, input_shape):
+        rank = input_shape.rank
+        if rank is None:
+            raise ValueError(f"Layer {self.name!r}: inputs to batch_normalization need a known rank.")
+        self.axis = _normalize_axis(self.axis, rank)
+        self._fused_format = self._fused_data_format(rank)
+        self.fused = self._fused_format is not None
+        dims = [tf.compat.dimension_value(input_shape[a]) for a in self.axis]
+        if None in dims:
+            raise ValueError(f"Layer {self.name!r}: the normalized axis of the inputs must be "
+                             f"defined, got shape {input_shape}.")
+        if len(self.axis) == 1:
+            param_shape = dims
+        else:
+            param_shape = [input_shape[i] if i in self.axis else 1 for i in range(rank)]
+        self.gamma = self.add_weight(
+            "gamma", param_shape, initializer=self.gamma_initializer,
+            regularizer=self.gamma_regularizer, constraint=self.gamma_constraint) if self.scale else None
+        self.beta = self.add_weight(
+            "beta", param_shape, initializer=self.beta_initializer,
+            regularizer=self.beta_regularizer, constraint=self.beta_constraint) if self.center else None
+        # TF1 never partitioned the moving statistics, whatever the scope said.
+        partitioner = self._scope.partitioner
+        self._scope.set_partitioner(None)
+        try:
+            moving = dict(trainable=False, synchronization=tf.VariableSynchronization.ON_READ,
+                          aggregation=tf.VariableAggregation.MEAN)
+            self.moving_mean = self.add_weight(
+                "moving_mean", param_shape, initializer=self.moving_mean_initializer, **moving)
+            self.moving_variance = self.add_weight(
+                "moving_variance", param_shape, initializer=self.moving_variance_initializer,
+                **moving)
+        finally:
+            self._scope.set_partitioner(partitioner)
+        self._param_shape = param_shape
+
+    def _fused_data_format(self, rank):
+        """The fused kernel's data format, or None where TF1 fell back to moments."""
+        if not self.fused or rank not in (4, 5) or len(self.axis) != 1:
+            return None
+        if self.dtype not in (tf.float16, tf.bfloat16, tf.float32):
+            return None
+        formats = {(4, 1): "NCHW", (4, 3): "NHWC", (5, 1): "NCDHW", (5, 4): "NDHWC"}
+        return formats.get((rank, self.axis[0]))
+
+    def call(self, inputs, training=False):
+        inputs = tf.convert_to_tensor(inputs)
+        known = static_bool(training)
+        if self.fused:
+            outputs, mean, variance = self._fused(inputs, known, training)
+        else:
+            outputs, mean, variance = self._moments(inputs, known, training)
+        if known is not False:
+            self._update_moving_statistics(mean, variance, known, training)
+        return outputs
+
+    def _gamma_beta(self, dtype):
+        gamma = self.gamma if self.scale else tf.ones(self._param_shape, dtype)
+        beta = self.beta if self.center else tf.zeros(self._param_shape, dtype)
+        return gamma, beta
+
+    def _fused(self, inputs, known, training):
+        gamma, beta = self._gamma_beta(self.dtype)
+
+        def train():
+            return v1.nn.fused_batch_norm(
+                inputs, gamma, beta, mean=self.moving_mean, variance=self.moving_variance,
+                epsilon=self.epsilon, is_training=True, data_format=self._fused_format)
+
+        def infer():
+            return v1.nn.fused_batch_norm(
+                inputs, gamma, beta, mean=self.moving_mean, variance=self.moving_variance,
+                epsilon=self.epsilon, is_training=False, data_format=self._fused_format)
+
+        if known is not None:
+            return train() if known else infer()
+        return tf.cond(tf.cast(training, tf.bool), train, infer)
+
+    def _moments(self, inputs, known, training):
+        rank = inputs.shape.rank
+        reduction_axes = [i for i in range(rank) if i not in self.axis]
+        broadcast_shape = [1] * rank
+        broadcast_shape[self.axis[0]] = tf.compat.dimension_value(inputs.shape[self.axis[0]])
+
+        def broadcast(value):
+            # Per-channel vectors must line up with a channel axis that is not last.
+            if value is not None and len(value.shape) != rank and \
+                    reduction_axes != list(range(rank - 1)):
+                return tf.reshape(value, broadcast_shape)
+            return value
+
+        keep_dims = len(self.axis) > 1
+        if known is False:
+            mean, variance = self.moving_mean, self.moving_variance
+        else:
+            batch_mean, batch_variance = tf.nn.moments(
+                tf.cast(inputs, self.dtype), reduction_axes, keepdims=keep_dims)
+            if known is True:
+                mean, variance = batch_mean, batch_variance
+            else:
+                is_training = tf.cast(training, tf.bool)
+                mean = tf.cond(is_training, lambda: batch_mean,
+                               lambda: tf.convert_to_tensor(self.moving_mean))
+                variance = tf.cond(is_training, lambda: batch_variance,
+                                   lambda: tf.convert_to_tensor(self.moving_variance))
+        gamma = broadcast(self.gamma) if self.scale else None
+        beta = broadcast(self.beta) if self.center else None
+        outputs = tf.nn.batch_normalization(
+            inputs, broadcast(tf.cast(mean, inputs.dtype)), broadcast(tf.cast(variance, inputs.dtype)),
+            beta, gamma, self.epsilon)
+        return outputs, mean, variance
+
+    def _update_moving_statistics(self, mean, variance, known, training):
+        momentum = self.momentum
+        if known is None:
+            # A run-time `training`: momentum 1.0 leaves the statistics alone.
+            momentum = tf.cond(tf.cast(training, tf.bool), lambda: tf.constant(self.momentum),
+                               lambda: tf.constant(1.0))
+        updates = [self._assign_moving_average(self.moving_mean, mean, momentum),
+                   self._assign_moving_average(self.moving_variance, variance, momentum)]
+        if not v1.executing_eagerly_outside_functions():
+            for update in updates:
+                v1.add_to_collection(v1.GraphKeys.UPDATE_OPS, update)
+
+    @staticmethod
+    def _assign_moving_average(variable, value, momentum):
+        # 1 - momentum in Python when it is a number, as TF1 did: same rounding.
+        decay = tf.cast(1.0 - momentum, variable.dtype)
+        return variable.assign_sub((variable - tf.cast(value, variable.dtype)) * decay)
+
+
+def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
+                        beta_initializer=v1.zeros_initializer(),
+                        gamma_initializer=v1.ones_initializer(),
+                        moving_mean_initializer=v1.zeros_initializer(),
+                        moving_variance_initializer=v1.ones_initializer(),
+                        beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                        gamma_constraint=None, training=False, trainable=True, name=None,
+                        reuse=None, renorm=False, renorm_clipping=None, renorm_momentum=0.99,
+                        fused=None, virtual_batch_size=None, adjustment=None):
+    """Functional `BatchNormalization`; `training=False` (TF1's default) uses moving statistics."""
+    layer = BatchNormalization(
+        axis=axis, momentum=momentum, epsilon=epsilon, center=center, scale=scale,
+        beta_initializer=beta_initializer, gamma_initializer=gamma_initializer,
+        moving_mean_initializer=moving_mean_initializer,
+        moving_variance_initializer=moving_variance_initializer,
+        beta_regularizer=beta_regularizer, gamma_regularizer=gamma_regularizer,
+        beta_constraint=beta_constraint, gamma_constraint=gamma_constraint, renorm=renorm,
+        renorm_clipping=renorm_clipping, renorm_momentum=renorm_momentum, fused=fused,
+        trainable=trainable, virtual_batch_size=virtual_batch_size, adjustment=adjustment,
+        name=name, _reuse=reuse, _scope=name)
+    return layer(inputs, training=training)
