@@ -1,0 +1,184 @@
+"""TF1 layer semantics beyond single-call numerics: names, reuse, training, errors."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import tf1track_core
+from tf1track_core import layers as tf1_layers
+from tf1track_core import tf1_variables, track_tf1_style_variables
+
+v1 = tf.compat.v1
+
+
+class Runner(tf.Module):
+    def __init__(self, fn):
+        super().__init__()
+        self._fn = fn
+
+    @track_tf1_style_variables
+    def __call__(self, *args, **kwargs):
+        return self._fn(*args, **kwargs)
+
+
+def test_unnamed_layers_are_uniquified_per_scope_and_stable_across_calls():
+    def fn(x):
+        with v1.variable_scope("tower"):
+            x = tf1_layers.dense(x, 3)
+            x = tf1_layers.dense(x, 3)
+            x = tf1_layers.max_pooling1d(tf.expand_dims(x, -1), 1, 1)  # no variables
+        return tf1_layers.dense(tf1_layers.flatten(x), 2)
+
+    runner = Runner(fn)
+    for _ in range(3):
+        runner(tf.ones([1, 4]))
+    assert list(tf1_variables(runner)) == [
+        "tower/dense/kernel", "tower/dense/bias", "tower/dense_1/kernel", "tower/dense_1/bias",
+        "dense/kernel", "dense/bias"]
+
+
+def test_named_functional_layers_share_with_reuse_and_auto_reuse():
+    def fn(x):
+        a = tf1_layers.dense(x, 2, name="proj")
+        b = tf1_layers.dense(x, 2, name="proj", reuse=True)
+        with v1.variable_scope("shared", reuse=v1.AUTO_REUSE):
+            c = tf1_layers.dense(x, 2, name="proj")
+            d = tf1_layers.dense(x, 2, name="proj")
+        return a, b, c, d
+
+    runner = Runner(fn)
+    a, b, c, d = runner(tf.ones([1, 3]))
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+    np.testing.assert_array_equal(c.numpy(), d.numpy())
+    assert list(tf1_variables(runner)) == ["proj/kernel", "proj/bias", "shared/proj/kernel",
+                                           "shared/proj/bias"]
+
+
+def test_reuse_true_for_a_layer_that_was_never_built_names_the_variable():
+    with pytest.raises(ValueError, match="missing/kernel does not exist"):
+        Runner(lambda x: tf1_layers.dense(x, 2, name="missing", reuse=True))(tf.ones([1, 3]))
+
+
+def test_class_form_object_reuses_its_variables_even_outside_tracked_code():
+    layer = tf1_layers.Dense(4, name="plain")
+    x = tf.ones([2, 3])
+    first = layer(x)
+    second = layer(x)
+    np.testing.assert_array_equal(first.numpy(), second.numpy())
+    assert [v.name for v in layer.weights] == ["plain/kernel:0", "plain/bias:0"]
+    assert layer.scope_name == "plain"
+
+
+def test_class_form_called_twice_in_tracked_code_shares_its_scope():
+    dense = tf1_layers.Dense(3)
+
+    def fn(x):
+        return dense(dense(x))
+
+    runner = Runner(fn)
+    runner(tf.ones([2, 3]))
+    assert list(tf1_variables(runner)) == ["dense/kernel", "dense/bias"]
+
+
+def test_scope_initializer_applies_to_kernels_not_biases():
+    def fn(x):
+        with v1.variable_scope("init", initializer=v1.constant_initializer(0.5)):
+            return tf1_layers.dense(x, 2)
+
+    out = Runner(fn)(tf.ones([1, 4]))
+    np.testing.assert_allclose(out.numpy(), [[2.0, 2.0]])  # 4 * 0.5, zero bias
+
+
+def test_different_input_depth_on_a_later_call_names_the_variable():
+    runner = Runner(lambda x: tf1_layers.dense(x, 2, name="d"))
+    runner(tf.ones([1, 3]))
+    with pytest.raises(ValueError, match=r"share variable d/kernel, but specified shape \(5, 2\)"):
+        runner(tf.ones([1, 5]))
+
+
+def test_dropout_honours_training_rate_and_seed():
+    x = tf.ones([200, 50])
+    np.testing.assert_array_equal(tf1_layers.dropout(x, 0.4).numpy(), x.numpy())  # TF1 default
+    np.testing.assert_array_equal(tf1_layers.dropout(x, 0.4, training=False).numpy(), x.numpy())
+    dropped = tf1_layers.dropout(x, 0.4, training=True, seed=3).numpy()
+    kept = dropped != 0
+    np.testing.assert_allclose(dropped[kept], 1 / 0.6, rtol=1e-6)
+    assert abs(1 - kept.mean() - 0.4) < 0.02
+    tf.random.set_seed(7)
+    first = tf1_layers.dropout(x, 0.4, training=True, seed=3).numpy()
+    tf.random.set_seed(7)
+    second = tf1_layers.dropout(x, 0.4, training=True, seed=3).numpy()
+    np.testing.assert_array_equal(first, second)
+    runtime = tf1_layers.Dropout(0.4)
+    np.testing.assert_array_equal(runtime(x, training=tf.constant(False)).numpy(), x.numpy())
+    assert (runtime(x, training=tf.constant(True)).numpy() == 0).any()
+    shared = tf1_layers.dropout(x, 0.5, noise_shape=[None, 1], training=True).numpy()
+    assert all(len(set(row)) == 1 for row in shared)  # one mask value per row
+
+
+@pytest.mark.parametrize("fused", [None, False])
+def test_batch_norm_training_updates_inside_tf_function_and_runtime_training_flag(fused):
+    def fn(x, training):
+        return tf1_layers.batch_normalization(x, momentum=0.5, training=training, fused=fused)
+
+    runner = Runner(fn)
+    x = tf.reshape(tf.range(2 * 2 * 2 * 3, dtype=tf.float32), [2, 2, 2, 3])
+    call = tf.function(runner)
+    call(x, tf.constant(False))
+    variables = tf1_variables(runner)
+    np.testing.assert_array_equal(variables["batch_normalization/moving_mean"].numpy(), 0.0)
+    out = call(x, tf.constant(True))
+    batch_mean = x.numpy().reshape(-1, 3).mean(axis=0)
+    np.testing.assert_allclose(variables["batch_normalization/moving_mean"].numpy(),
+                               0.5 * batch_mean, rtol=1e-5)
+    np.testing.assert_allclose(out.numpy().reshape(-1, 3).mean(axis=0), 0.0, atol=1e-5)
+    moving_after_one = variables["batch_normalization/moving_mean"].numpy()
+    call(x, tf.constant(False))
+    np.testing.assert_array_equal(variables["batch_normalization/moving_mean"].numpy(),
+                                  moving_after_one)
+
+
+def test_batch_norm_moving_statistics_are_non_trainable_and_fit_updates_them():
+    class ConvBN(keras.layers.Layer):
+        @track_tf1_style_variables
+        def call(self, inputs, training=None):
+            x = tf1_layers.conv2d(inputs, 4, 3, padding="same")
+            return tf1_layers.batch_normalization(x, training=bool(training))
+
+    inputs = keras.Input((6, 6, 2))
+    model = keras.Model(inputs, keras.layers.GlobalAveragePooling2D()(ConvBN()(inputs)))
+    names = [tf1track_core.tf1_name(w) for w in model.non_trainable_weights]
+    assert names == ["batch_normalization/moving_mean", "batch_normalization/moving_variance"]
+    model.compile(optimizer="sgd", loss="mse")
+    moving = tf1_variables(model)["batch_normalization/moving_mean"]
+    assert np.allclose(moving.numpy(), 0.0)
+    rng = np.random.default_rng(1)
+    model.fit(rng.normal(size=(8, 6, 6, 2)).astype("float32") + 3.0,
+              np.zeros((8, 4), "float32"), epochs=1, batch_size=4, verbose=0)
+    assert not np.allclose(moving.numpy(), 0.0)
+
+
+def test_channels_first_pooling_and_conv_agree_with_channels_last():
+    rng = np.random.default_rng(0)
+    x_last = tf.constant(rng.normal(size=(2, 6, 6, 3)).astype("float32"))
+    x_first = tf.transpose(x_last, [0, 3, 1, 2])
+    for pool in (tf1_layers.max_pooling2d, tf1_layers.average_pooling2d):
+        last = pool(x_last, 2, 2)
+        first = pool(x_first, 2, 2, data_format="channels_first")
+        np.testing.assert_allclose(tf.transpose(first, [0, 2, 3, 1]).numpy(), last.numpy(),
+                                   rtol=1e-6)
+
+
+def test_bad_arguments_name_the_problem():
+    with pytest.raises(ValueError, match="padding must be 'valid' or 'same'"):
+        tf1_layers.Conv2D(2, 3, padding="full")
+    with pytest.raises(ValueError, match="data_format must be"):
+        tf1_layers.Conv2D(2, 3, data_format="nhwc")
+    with pytest.raises(ValueError, match="kernel_size"):
+        tf1_layers.Conv2D(2, (3, 3, 3))
+    with pytest.raises(NotImplementedError, match="renorm=True is not supported"):
+        tf1_layers.BatchNormalization(renorm=True)
+    with pytest.raises(ValueError, match="last dimension of the inputs to Dense must be defined"):
+        tf.function(lambda x: tf1_layers.dense(x, 2)).get_concrete_function(
+            tf.TensorSpec([None, None]))
