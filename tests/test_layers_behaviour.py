@@ -6,20 +6,11 @@ import pytest
 import tensorflow as tf
 
 import tf1track_core
+from tracked_runner import Runner
 from tf1track_core import layers as tf1_layers
 from tf1track_core import tf1_variables, track_tf1_style_variables
 
 v1 = tf.compat.v1
-
-
-class Runner(tf.Module):
-    def __init__(self, fn):
-        super().__init__()
-        self._fn = fn
-
-    @track_tf1_style_variables
-    def __call__(self, *args, **kwargs):
-        return self._fn(*args, **kwargs)
 
 
 def test_unnamed_layers_are_uniquified_per_scope_and_stable_across_calls():

@@ -5,21 +5,10 @@ import pytest
 import tensorflow as tf
 
 import tf1track_core
+from tracked_runner import Runner
 from tf1track_core import tf1_name, tf1_variables, track_tf1_style_variables
 
 v1 = tf.compat.v1
-
-
-class Runner(tf.Module):
-    """A tf.Module whose tracked `__call__` runs any TF1 function."""
-
-    def __init__(self, fn):
-        super().__init__()
-        self._fn = fn
-
-    @track_tf1_style_variables
-    def __call__(self, *args, **kwargs):
-        return self._fn(*args, **kwargs)
 
 
 def test_full_scope_path_is_the_name_and_later_calls_reuse():

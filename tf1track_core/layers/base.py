@@ -28,32 +28,31 @@ def to_snake_case(name):
     return insecure
 
 
+def _resolve(value, keras_getter):
+    # None and callables are used as given; strings are Keras identifiers.
+    if value is None or (callable(value) and not isinstance(value, str)):
+        return value
+    return keras_getter(value)
+
+
 def get_initializer(initializer):
-    """TF1 layers accept None (the scope's / get_variable's default), objects, strings."""
-    if initializer is None or callable(initializer) and not isinstance(initializer, str):
-        return initializer
-    return keras.initializers.get(initializer)
+    """None (the scope's, else get_variable's default), an initializer, or a Keras name."""
+    return _resolve(initializer, keras.initializers.get)
 
 
 def get_regularizer(regularizer):
     """A callable regularizer, or a Keras identifier such as "l2" (0.01 * sum(w**2))."""
-    if regularizer is None or callable(regularizer) and not isinstance(regularizer, str):
-        return regularizer
-    return keras.regularizers.get(regularizer)
+    return _resolve(regularizer, keras.regularizers.get)
 
 
 def get_constraint(constraint):
     """A callable constraint or a Keras identifier such as "non_neg"."""
-    if constraint is None or callable(constraint) and not isinstance(constraint, str):
-        return constraint
-    return keras.constraints.get(constraint)
+    return _resolve(constraint, keras.constraints.get)
 
 
 def get_activation(activation):
     """A callable activation (e.g. `tf.nn.relu`), a Keras name, or None (linear)."""
-    if activation is None or callable(activation) and not isinstance(activation, str):
-        return activation
-    return keras.activations.get(activation)
+    return _resolve(activation, keras.activations.get)
 
 
 def static_bool(value):
@@ -207,3 +206,51 @@ class Layer(tf.Module):
         return variable
 
     add_variable = add_weight
+
+
+class KernelBiasLayer(Layer):
+    """A layer with TF1's `kernel`/`bias` arguments (Dense and the convolutions).
+
+    `kernel_initializer=None` means the enclosing scope's initializer, else
+    Glorot uniform (get_variable's default); the bias starts at zeros.
+    """
+
+    def __init__(self, activation=None, use_bias=True, kernel_initializer=None,
+                 bias_initializer=v1.zeros_initializer(), kernel_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+                 bias_constraint=None, trainable=True, name=None, **kwargs):
+        super().__init__(trainable=trainable, name=name,
+                         activity_regularizer=activity_regularizer, **kwargs)
+        self.activation = get_activation(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = kernel_initializer
+        self.bias_initializer = bias_initializer
+        self.kernel_regularizer = kernel_regularizer
+        self.bias_regularizer = bias_regularizer
+        self.kernel_constraint = kernel_constraint
+        self.bias_constraint = bias_constraint
+
+    def add_kernel_and_bias(self, kernel_shape, bias_size):
+        """Creates `kernel` and (if `use_bias`) `bias`, in TF1's order."""
+        self.kernel = self.add_weight(
+            "kernel", kernel_shape, initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.add_bias(bias_size)
+
+    def add_bias(self, bias_size):
+        """Creates `bias` `[bias_size]` if `use_bias`, else sets it to None."""
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(
+                "bias", [bias_size], initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+
+    def bias_and_activation(self, outputs, data_format=None):
+        """Adds the bias (in `data_format`) and applies the activation."""
+        if self.use_bias:
+            outputs = tf.nn.bias_add(outputs, self.bias, data_format=data_format)
+        return self.apply_activation(outputs)
+
+    def apply_activation(self, outputs):
+        """`activation(outputs)`, or `outputs` for a linear layer."""
+        return self.activation(outputs) if self.activation is not None else outputs

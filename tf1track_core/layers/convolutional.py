@@ -9,7 +9,7 @@ initializer, else Glorot uniform, as in TF1.
 
 import tensorflow as tf
 
-from tf1track_core.layers.base import Layer, get_activation
+from tf1track_core.layers.base import KernelBiasLayer
 
 v1 = tf.compat.v1
 
@@ -41,17 +41,12 @@ def _to_channels_first(x, rank):
     return tf.transpose(x, [0, rank + 1] + list(range(1, rank + 1)))
 
 
-class _Conv(Layer):
+class _Conv(KernelBiasLayer):
     """N-d convolution shared by `Conv1D`, `Conv2D` and `Conv3D`."""
 
     def __init__(self, rank, filters, kernel_size, strides=1, padding="valid",
-                 data_format="channels_last", dilation_rate=1, activation=None, use_bias=True,
-                 kernel_initializer=None, bias_initializer=v1.zeros_initializer(),
-                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, trainable=True, name=None,
-                 **kwargs):
-        super().__init__(trainable=trainable, name=name,
-                         activity_regularizer=activity_regularizer, **kwargs)
+                 data_format="channels_last", dilation_rate=1, **kwargs):
+        super().__init__(**kwargs)
         self.rank = rank
         self.filters = int(filters)
         self.kernel_size = _tuple(kernel_size, rank, "kernel_size")
@@ -63,14 +58,6 @@ class _Conv(Layer):
         self.data_format = data_format
         self._tf_data_format = tf_data_format(data_format, rank)
         self.dilation_rate = _tuple(dilation_rate, rank, "dilation_rate")
-        self.activation = get_activation(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = kernel_initializer
-        self.bias_initializer = bias_initializer
-        self.kernel_regularizer = kernel_regularizer
-        self.bias_regularizer = bias_regularizer
-        self.kernel_constraint = kernel_constraint
-        self.bias_constraint = bias_constraint
 
     def _input_channels(self, input_shape):
         axis = 1 if self.data_format == "channels_first" else -1
@@ -81,15 +68,8 @@ class _Conv(Layer):
         return channels
 
     def build(self, input_shape):
-        kernel_shape = self.kernel_size + (self._input_channels(input_shape), self.filters)
-        self.kernel = self.add_weight(
-            "kernel", kernel_shape, initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(
-                "bias", [self.filters], initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        self.add_kernel_and_bias(
+            self.kernel_size + (self._input_channels(input_shape), self.filters), self.filters)
 
     def call(self, inputs):
         inputs = tf.convert_to_tensor(inputs)
@@ -105,14 +85,11 @@ class _Conv(Layer):
         outputs = tf.nn.convolution(
             inputs, self.kernel, strides=list(self.strides), padding=padding,
             dilations=list(self.dilation_rate), data_format=self._tf_data_format)
-        if self.use_bias:
-            if self.rank == 1 and self.data_format == "channels_first":
-                outputs += tf.reshape(self.bias, (1, self.filters, 1))
-            else:
-                outputs = tf.nn.bias_add(outputs, self.bias, data_format=self._tf_data_format)
-        if self.activation is not None:
-            outputs = self.activation(outputs)
-        return outputs
+        if self.use_bias and self.rank == 1 and self.data_format == "channels_first":
+            # TF1 broadcast the bias here rather than use bias_add's NCW.
+            outputs += tf.reshape(self.bias, (1, self.filters, 1))
+            return self.apply_activation(outputs)
+        return self.bias_and_activation(outputs, data_format=self._tf_data_format)
 
 
 class Conv1D(_Conv):
@@ -160,15 +137,8 @@ class Conv2DTranspose(_Conv):
         super().__init__(2, filters, kernel_size, strides, padding, data_format, 1, **kwargs)
 
     def build(self, input_shape):
-        kernel_shape = self.kernel_size + (self.filters, self._input_channels(input_shape))
-        self.kernel = self.add_weight(
-            "kernel", kernel_shape, initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(
-                "bias", [self.filters], initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        self.add_kernel_and_bias(
+            self.kernel_size + (self.filters, self._input_channels(input_shape)), self.filters)
 
     def call(self, inputs):
         inputs = tf.convert_to_tensor(inputs)
@@ -189,9 +159,7 @@ class Conv2DTranspose(_Conv):
             outputs = tf.nn.bias_add(outputs, self.bias, data_format="NHWC")
         if self.data_format == "channels_first":
             outputs = _to_channels_first(outputs, 2)
-        if self.activation is not None:
-            outputs = self.activation(outputs)
-        return outputs
+        return self.apply_activation(outputs)
 
 
 class SeparableConv2D(_Conv):
@@ -222,11 +190,7 @@ class SeparableConv2D(_Conv):
             "pointwise_kernel", (1, 1, channels * self.depth_multiplier, self.filters),
             initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
             constraint=self.pointwise_constraint)
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(
-                "bias", [self.filters], initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        self.add_bias(self.filters)
 
     def call(self, inputs):
         inputs = tf.convert_to_tensor(inputs)
@@ -238,11 +202,7 @@ class SeparableConv2D(_Conv):
             inputs, self.depthwise_kernel, self.pointwise_kernel, strides=strides,
             padding=self.padding.upper(), dilations=self.dilation_rate,
             data_format=self._tf_data_format)
-        if self.use_bias:
-            outputs = tf.nn.bias_add(outputs, self.bias, data_format=self._tf_data_format)
-        if self.activation is not None:
-            outputs = self.activation(outputs)
-        return outputs
+        return self.bias_and_activation(outputs, data_format=self._tf_data_format)
 
 
 def _functional(layer_class, doc):

@@ -2,48 +2,28 @@
 
 import tensorflow as tf
 
-from tf1track_core.layers.base import Layer, get_activation, static_bool
+from tf1track_core.layers.base import KernelBiasLayer, Layer, static_bool
 
 v1 = tf.compat.v1
 
 
-class Dense(Layer):
+class Dense(KernelBiasLayer):
     """TF1 `tf.layers.Dense`: `activation(inputs @ kernel + bias)`.
 
-    Variables `kernel` `[input_depth, units]` (initializer None: the scope's,
-    else Glorot uniform) and `bias` `[units]` (zeros). Inputs of rank > 2 are
-    contracted on their last axis.
+    Variables `kernel` `[input_depth, units]` and `bias` `[units]`. Inputs of
+    rank > 2 are contracted on their last axis.
     """
 
-    def __init__(self, units, activation=None, use_bias=True, kernel_initializer=None,
-                 bias_initializer=v1.zeros_initializer(), kernel_regularizer=None,
-                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
-                 bias_constraint=None, trainable=True, name=None, **kwargs):
-        super().__init__(trainable=trainable, name=name,
-                         activity_regularizer=activity_regularizer, **kwargs)
+    def __init__(self, units, activation=None, use_bias=True, **kwargs):
+        super().__init__(activation=activation, use_bias=use_bias, **kwargs)
         self.units = int(units)
-        self.activation = get_activation(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = kernel_initializer
-        self.bias_initializer = bias_initializer
-        self.kernel_regularizer = kernel_regularizer
-        self.bias_regularizer = bias_regularizer
-        self.kernel_constraint = kernel_constraint
-        self.bias_constraint = bias_constraint
 
     def build(self, input_shape):
         last_dim = tf.compat.dimension_value(input_shape[-1])
         if last_dim is None:
             raise ValueError(f"Layer {self.name!r}: the last dimension of the inputs to "
                              f"Dense must be defined, got shape {input_shape}.")
-        self.kernel = self.add_weight(
-            "kernel", [last_dim, self.units], initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(
-                "bias", [self.units], initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        self.add_kernel_and_bias([last_dim, self.units], self.units)
 
     def call(self, inputs):
         inputs = tf.convert_to_tensor(inputs)
@@ -55,11 +35,7 @@ class Dense(Layer):
         else:
             outputs = tf.tensordot(inputs, self.kernel, [[rank - 1], [0]])
             outputs.set_shape(inputs.shape[:-1].concatenate([self.units]))
-        if self.use_bias:
-            outputs = tf.nn.bias_add(outputs, self.bias)
-        if self.activation is not None:
-            outputs = self.activation(outputs)
-        return outputs
+        return self.bias_and_activation(outputs)
 
 
 def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None,
