@@ -1,0 +1,119 @@
+"""Reading original TF1 checkpoints, tensor by tensor, with TensorFlow's own reader.
+
+`open_tf1_checkpoint(path)` accepts what TF1 users have on disk: a checkpoint
+prefix (`model.ckpt-1`, with `.index` and one or more `.data-0000i-of-0000n`
+shards), a directory holding a `checkpoint` state file (or a single
+checkpoint), or the old single-file V1 format. Nothing is read until a tensor
+is asked for; each read is verified by TensorFlow (checksums, sizes).
+"""
+
+import dataclasses
+import os
+import re
+
+import numpy as np
+import tensorflow as tf
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be read: missing, truncated or not a checkpoint."""
+
+
+@dataclasses.dataclass(frozen=True)
+class TensorInfo:
+    """One checkpoint entry: its name, shape and dtype."""
+
+    name: str
+    shape: tuple
+    dtype: tf.DType
+
+    @property
+    def num_elements(self):
+        """Number of scalars in the tensor."""
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    @property
+    def num_bytes(self):
+        """Size of the tensor's values in bytes (strings count 0)."""
+        return 0 if self.dtype == tf.string else self.num_elements * self.dtype.size
+
+
+def resolve_checkpoint_path(path):
+    """The checkpoint prefix (or V1 file) that `path` designates.
+
+    Raises:
+      CheckpointError: naming `path`, if nothing checkpoint-like is there.
+    """
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        latest = tf.train.latest_checkpoint(path)
+        if latest:
+            return latest
+        entries = sorted(os.listdir(path))
+        prefixes = sorted({e[:-len(".index")] for e in entries if e.endswith(".index")})
+        v1_files = [e for e in entries if re.search(r"-\d{5}-of-\d{5}$", e)
+                    and ".data-" not in e]
+        candidates = [os.path.join(path, p) for p in prefixes] or \
+            [os.path.join(path, f) for f in v1_files]
+        if len(candidates) == 1:
+            return candidates[0]
+        raise CheckpointError(
+            f"{path}: no 'checkpoint' state file and {len(candidates)} checkpoints in the "
+            f"directory ({', '.join(os.path.basename(c) for c in candidates) or 'none'}); "
+            "pass the checkpoint prefix instead.")
+    if os.path.exists(path + ".index") or os.path.isfile(path):
+        return path
+    if tf.io.gfile.glob(path + "-?????-of-?????"):  # V1 checkpoint written as shards
+        return path
+    raise CheckpointError(f"{path}: no such checkpoint (looked for {path}.index, a V1 file, "
+                          "or a directory with a 'checkpoint' file).")
+
+
+class TF1Checkpoint:
+    """A lazily read TF1 checkpoint: names, shapes and dtypes up front, values on demand."""
+
+    def __init__(self, path):
+        self.path = resolve_checkpoint_path(path)
+        try:
+            self._reader = tf.train.load_checkpoint(self.path)
+        except (tf.errors.OpError, ValueError) as error:
+            raise CheckpointError(f"{self.path}: not a readable TF checkpoint "
+                                  f"({_first_line(error)}).") from None
+        shapes = self._reader.get_variable_to_shape_map()
+        dtypes = self._reader.get_variable_to_dtype_map()
+        self.tensors = {name: TensorInfo(name, tuple(shapes[name]), tf.as_dtype(dtypes[name]))
+                        for name in sorted(shapes)}
+
+    def __contains__(self, name):
+        return name in self.tensors
+
+    def read(self, name):
+        """The value of tensor `name` as a NumPy array (one tensor in memory)."""
+        try:
+            return self._reader.get_tensor(name)
+        except (tf.errors.OpError, IndexError, ValueError) as error:
+            raise CheckpointError(f"{self.path}: cannot read tensor {name!r} "
+                                  f"({_first_line(error)}); the data file is truncated or "
+                                  "corrupt.") from None
+
+
+def list_tf1_checkpoint(path):
+    """Every tensor in a TF1 checkpoint as `(name, shape, dtype)`, sorted by name.
+
+    Example:
+
+    ```python
+    for name, shape, dtype in list_tf1_checkpoint("model.ckpt-1"):
+        print(name, shape, dtype.name)
+    ```
+
+    Raises:
+      CheckpointError: naming the path, if it is missing or not a checkpoint.
+    """
+    checkpoint = TF1Checkpoint(path)
+    return [(info.name, info.shape, info.dtype) for info in checkpoint.tensors.values()]
+
+
+def _first_line(error):
+    message = getattr(error, "message", None) or str(error)
+    return message.strip().splitlines()[0] if message.strip() else type(error).__name__
