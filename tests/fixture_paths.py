@@ -15,8 +15,8 @@ def fixtures_dir():
 
 def tf1_real(*parts):
     """Path under `tf1_real/`; skips the test, saying why, if the fixtures are absent."""
-    path = fixtures_dir().joinpath("tf1_real", *parts)
-    if not path.exists():
-        pytest.skip(f"real TF1 fixtures not found at {path}; set TF1TRACK_FIXTURES "
+    root = fixtures_dir() / "tf1_real"
+    if not root.is_dir():
+        pytest.skip(f"real TF1 fixtures not found at {root}; set TF1TRACK_FIXTURES "
                     "to the folder holding tf1_real/ to run this test")
-    return path
+    return root.joinpath(*parts)
