@@ -1,1 +1,5 @@
-"""zoo: classic TF1 models ported as tracked Keras layers (filled in by later issues)."""
+"""zoo: classic TF1 models ported as tracked Keras layers, by registry name."""
+
+from zoo.registry import build
+from zoo.registry import names
+from zoo.registry import register

@@ -1,0 +1,46 @@
+"""tf1track-parity: check a zoo model against a golden directory of recorded TF1 outputs.
+
+    tf1track-parity --golden=DIR
+
+Builds `zoo.build(meta["model"], **meta["config"])`, loads the golden's TF1
+checkpoint strictly by name, runs the model on the recorded inputs and prints
+one row per output (shape, max abs error, max rel error, pass). Exits 0 only
+if every output matches within the golden's tolerance.
+"""
+
+import sys
+
+from absl import app
+from absl import flags
+
+import zoo
+from checkpoints_tools.cli.common import UserError, run_reporting_user_errors
+from checkpoints_tools.goldens import check_parity, read_golden
+
+
+def check_golden(*, golden, out=None):
+    """Builds the golden's model, checks parity, prints the table; returns the report."""
+    out = out or sys.stdout
+    meta = read_golden(golden).meta  # validates the files before building anything
+    model = zoo.build(meta["model"], **meta["config"])
+    report = check_parity(model, golden)
+    print(f"golden: {golden}  model: {meta['model']}  source: {meta.get('source', '?')}", file=out)
+    print(report.table(), file=out)
+    return report
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise UserError(f"unexpected arguments: {' '.join(argv[1:])}")
+    report = check_golden(golden=flags.FLAGS.golden)
+    return 0 if report.passed else 1
+
+
+def run():
+    """Console-script entry point."""
+    flags.DEFINE_string("golden", None, "Golden directory (DESIGN.md format).", required=True)
+    app.run(lambda argv: sys.exit(run_reporting_user_errors("tf1track-parity", main, argv)))
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,230 @@
+"""Golden directories: recorded TF1 outputs, and checking a port against them.
+
+A golden directory (DESIGN.md) holds a TF1 `Saver` checkpoint `model.ckpt`,
+`inputs.npz` (fed to the TF1 graph), `outputs.npz` (fetched from it) and
+`meta.json` (`model`, `config`, `call`, `inputs`, `atol`, `rtol`,
+`tensorflow`, `source`). `record_tf1_golden` writes one from TF1 graph-mode
+code run in a `tf.compat.v1.Session`; `check_parity` loads its checkpoint
+into a port, runs it on the inputs and compares every output.
+"""
+
+import dataclasses
+import json
+import pathlib
+
+import numpy as np
+import tensorflow as tf
+
+from checkpoints_tools.loader import load_tf1_checkpoint
+
+v1 = tf.compat.v1
+
+GOLDEN_FILES = ("meta.json", "inputs.npz", "outputs.npz", "model.ckpt.index")
+META_KEYS = ("model", "config", "call", "inputs", "atol", "rtol")
+
+
+class GoldenError(ValueError):
+    """A golden directory that is missing, incomplete or malformed."""
+
+
+@dataclasses.dataclass
+class Golden:
+    """A golden directory read into memory (the checkpoint stays on disk)."""
+
+    directory: pathlib.Path
+    meta: dict
+    inputs: dict
+    outputs: dict
+
+    @property
+    def checkpoint(self):
+        """The prefix of the golden's TF1 checkpoint."""
+        return str(self.directory / "model.ckpt")
+
+    def call_args(self):
+        """The inputs in call order, as tensors."""
+        return [tf.constant(self.inputs[name]) for name in self.meta["inputs"]]
+
+
+@dataclasses.dataclass(frozen=True)
+class ParityRow:
+    """One output compared: expected shape, errors, and whether it is within tolerance."""
+
+    name: str
+    shape: tuple
+    max_abs_error: float
+    max_rel_error: float
+    passed: bool
+    note: str = ""
+
+
+@dataclasses.dataclass
+class ParityReport:
+    """Every output of a golden compared with the port's."""
+
+    golden: str
+    atol: float
+    rtol: float
+    rows: list
+
+    @property
+    def passed(self):
+        """True when every output passed."""
+        return bool(self.rows) and all(row.passed for row in self.rows)
+
+    def table(self):
+        """The comparison as an aligned text table."""
+        width = max([len("output")] + [len(r.name) for r in self.rows])
+        lines = [f"{'output':{width}s}  {'shape':18s} {'max abs err':>12s} {'max rel err':>12s}  pass",
+                 f"{'-' * width}  {'-' * 18} {'-' * 12} {'-' * 12}  ----"]
+        for r in self.rows:
+            lines.append(f"{r.name:{width}s}  {str(r.shape):18s} {r.max_abs_error:12.3e} "
+                         f"{r.max_rel_error:12.3e}  {'yes' if r.passed else 'NO'}"
+                         + (f"  ({r.note})" if r.note else ""))
+        lines.append(f"atol={self.atol:g} rtol={self.rtol:g}: "
+                     + ("all outputs match" if self.passed else "MISMATCH"))
+        return "\n".join(lines)
+
+
+def read_golden(golden_dir):
+    """Reads and validates a golden directory (npz files without pickle).
+
+    Raises:
+      GoldenError: naming the directory and the file or key at fault.
+    """
+    directory = pathlib.Path(golden_dir)
+    if not directory.is_dir():
+        raise GoldenError(f"{directory}: no such golden directory.")
+    for name in GOLDEN_FILES:
+        if not (directory / name).is_file():
+            raise GoldenError(f"{directory}: golden is missing {name}.")
+    try:
+        meta = json.loads((directory / "meta.json").read_text())
+    except json.JSONDecodeError as error:
+        raise GoldenError(f"{directory / 'meta.json'}: not valid JSON ({error}).") from None
+    missing = [key for key in META_KEYS if key not in meta]
+    if missing:
+        raise GoldenError(f"{directory / 'meta.json'}: missing keys {', '.join(missing)}.")
+    inputs = _read_npz(directory / "inputs.npz")
+    outputs = _read_npz(directory / "outputs.npz")
+    absent = [name for name in meta["inputs"] if name not in inputs]
+    if absent:
+        raise GoldenError(f"{directory / 'inputs.npz'}: no array for input(s) {', '.join(absent)} "
+                          "listed in meta.json.")
+    return Golden(directory, meta, inputs, outputs)
+
+
+def _read_npz(path):
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {key: data[key] for key in data.files}
+    except ValueError as error:
+        if "pickle" in str(error):
+            raise GoldenError(f"{path}: holds object arrays that need pickle; goldens must hold "
+                              "numeric arrays only.") from None
+        raise GoldenError(f"{path}: not a readable .npz file ({error}).") from None
+    except (OSError, EOFError) as error:
+        raise GoldenError(f"{path}: not a readable .npz file ({error}).") from None
+
+
+def check_parity(layer, golden_dir):
+    """Loads a golden's checkpoint into `layer` strictly, runs it, compares outputs.
+
+    `layer` is the port, built with the golden's config (`zoo.build(meta["model"],
+    **meta["config"])`). It is called once to create its variables, loaded by
+    TF1 name (nothing may be missing or unexpected), then called on the
+    inputs with `meta["call"]`. A layer returning one tensor is compared
+    with the output named `logits`; a dict, key by key.
+
+    Returns:
+      A `ParityReport` (one row per recorded output).
+    """
+    golden = read_golden(golden_dir)
+    args, call = golden.call_args(), dict(golden.meta["call"])
+    layer(*args, **call)  # create the variables
+    load_tf1_checkpoint(layer, golden.checkpoint, strict=True)
+    result = layer(*args, **call)
+    if not isinstance(result, dict):
+        result = {"logits": result}
+    atol, rtol = float(golden.meta["atol"]), float(golden.meta["rtol"])
+    rows = [_compare(name, expected, result.get(name), atol, rtol)
+            for name, expected in sorted(golden.outputs.items())]
+    return ParityReport(str(golden.directory), atol, rtol, rows)
+
+
+def _compare(name, expected, actual, atol, rtol):
+    if actual is None:
+        return ParityRow(name, expected.shape, float("inf"), float("inf"), False,
+                         "the port returned no such output")
+    actual = np.asarray(actual)
+    if actual.shape != expected.shape:
+        return ParityRow(name, expected.shape, float("inf"), float("inf"), False,
+                         f"port shape {actual.shape}")
+    if expected.size == 0:
+        return ParityRow(name, expected.shape, 0.0, 0.0, True)
+    diff = np.abs(actual.astype(np.float64) - expected.astype(np.float64))
+    scale = np.abs(expected.astype(np.float64))
+    rel = diff / np.maximum(scale, np.finfo(np.float64).tiny)
+    passed = bool(np.all(diff <= atol + rtol * scale))
+    return ParityRow(name, expected.shape, float(diff.max()), float(rel.max()), passed)
+
+
+def record_tf1_golden(output_dir, build_fn, inputs, *, model, config, source, call=None,
+                      atol=1e-5, rtol=1e-5, randomize_seed=None, initialize=None):
+    """Runs TF1 graph-mode code in a Session and writes a golden directory.
+
+    Args:
+      output_dir: the golden directory to write (created).
+      build_fn: TF1 code: `build_fn(**input_tensors)` returns the output
+        tensor (saved as `logits`) or a dict of output tensors; it runs in a
+        fresh `tf.Graph`, where `input_tensors` are placeholders.
+      inputs: `{name: array}`, in call order of the port.
+      model, config, call: the port's registry name, `zoo.build` kwargs and
+        extra call kwargs, written to meta.json.
+      source: what TF1 code produced the golden (for meta.json).
+      atol, rtol: the tolerance the port must meet.
+      randomize_seed: if set, every variable is set to seeded random values
+        (variances positive) after initialisation, so nothing is trivial.
+      initialize: optional `initialize(session)` run after that.
+
+    Returns:
+      The golden directory as a `pathlib.Path`.
+    """
+    directory = pathlib.Path(output_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    inputs = {name: np.asarray(value) for name, value in inputs.items()}
+    graph = tf.Graph()
+    with graph.as_default():
+        placeholders = {name: v1.placeholder(tf.as_dtype(value.dtype), value.shape, name=name)
+                        for name, value in inputs.items()}
+        outputs = build_fn(**placeholders)
+        if not isinstance(outputs, dict):
+            outputs = {"logits": outputs}
+        variables = v1.global_variables()
+        saver = v1.train.Saver(variables)
+        with v1.Session(graph=graph) as session:
+            session.run(v1.global_variables_initializer())
+            if randomize_seed is not None:
+                _randomize(session, variables, np.random.default_rng(randomize_seed))
+            if initialize is not None:
+                initialize(session)
+            saver.save(session, str(directory / "model.ckpt"), write_meta_graph=False)
+            feed = {placeholders[name]: value for name, value in inputs.items()}
+            values = session.run(outputs, feed_dict=feed)
+    np.savez(directory / "inputs.npz", **inputs)
+    np.savez(directory / "outputs.npz", **{k: np.asarray(v) for k, v in values.items()})
+    meta = {"model": model, "config": config, "call": call or {}, "inputs": list(inputs),
+            "atol": atol, "rtol": rtol, "tensorflow": tf.__version__, "source": source}
+    (directory / "meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n")
+    return directory
+
+
+def _randomize(session, variables, rng):
+    for variable in variables:
+        if not variable.dtype.base_dtype.is_floating:
+            continue
+        value = rng.normal(size=variable.shape.as_list()).astype(variable.dtype.base_dtype.as_numpy_dtype)
+        if "variance" in variable.op.name:
+            value = np.abs(value) + 0.5  # a variance must be positive
+        variable.load(value, session)
+
