@@ -6,8 +6,11 @@ Loading has three phases, so a failed load assigns nothing:
    the assignment map, skip rules and per-model translations) and compare
    shapes and dtypes; with `strict=True` any problem raises here;
 2. verify — read every planned tensor once (TensorFlow checks sizes and
-   checksums), one tensor in memory at a time;
-3. assign — read again and assign, tensor by tensor.
+   checksums);
+3. assign — read again and assign.
+
+Reads go in batches of at most the largest planned tensor's size, so the
+extra memory a load needs stays about one tensor, never the checkpoint.
 
 Per-model translations cover what names alone cannot: a model (or any layer
 or module inside it) may define `tf1_checkpoint_translations(tensors)`, taking
@@ -115,7 +118,7 @@ class _Target:
                 value_part = value[tuple(slice(o, o + s) for o, s in zip(offset, shape))]
             else:
                 value_part = value
-            variable.assign(value_part)
+            variable.assign(value_part, read_value=False)
 
 
 def load_tf1_checkpoint(layer_or_module, path, assignment_map=None, strict=True, skip=(),
@@ -161,9 +164,23 @@ def load_tf1_checkpoint(layer_or_module, path, assignment_map=None, strict=True,
     report, plan = _plan(checkpoint, targets, name_map, all_translations)
     if strict and not report.ok:
         raise CheckpointLoadError(report, what)
-    for _, read in plan:  # verify: a corrupt file fails here, before any assign
+    direct = {source: target for target, source in plan if isinstance(source, str)}
+    combined = [(target, source) for target, source in plan if not isinstance(source, str)]
+    names = list(direct)
+    batch_bytes = max([checkpoint.tensors[n].num_bytes for n in names] + [1]) // 2
+    # Verify: a truncated or corrupt file fails here, before anything is assigned.
+    # (`del` drops each batch before the next is read: one batch in memory.)
+    for batch in checkpoint.read_batches(names, batch_bytes):
+        del batch
+    for _, read in combined:
         read()
-    for target, read in plan:
+    for batch in checkpoint.read_batches(names, batch_bytes):
+        while batch:
+            name, value = batch.popitem()
+            direct[name].assign(value)
+            del value
+        del batch
+    for target, read in combined:
         target.assign(read())
     return report
 
@@ -200,7 +217,11 @@ def _model_translations(obj, checkpoint):
 
 
 def _plan(checkpoint, targets, name_map, translations):
-    """Matches names and checks shapes; returns the report and `(target, read)` pairs."""
+    """Matches names and checks shapes.
+
+    Returns the report and `(target, source)` pairs: `source` is a checkpoint
+    name, or for a translation a zero-argument function returning the value.
+    """
     report = LoadReport(checkpoint=checkpoint.path)
     plan = []
     matched = set()
@@ -240,7 +261,7 @@ def _plan(checkpoint, targets, name_map, translations):
             continue
         matched.add(model_name)
         report.loaded.append((model_name, name))
-        plan.append((target, _tensor_reader(checkpoint, name)))
+        plan.append((target, name))
     for name in targets:
         if name not in matched:
             if name_map.skips_model_name(name):
@@ -248,10 +269,6 @@ def _plan(checkpoint, targets, name_map, translations):
             else:
                 report.missing.append(name)
     return report, plan
-
-
-def _tensor_reader(checkpoint, name):
-    return lambda: checkpoint.read(name)
 
 
 def _combined_reader(checkpoint, translation):

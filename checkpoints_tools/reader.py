@@ -87,6 +87,36 @@ class TF1Checkpoint:
     def __contains__(self, name):
         return name in self.tensors
 
+    def read_batches(self, names, max_batch_bytes):
+        """Yields `{name: tf.Tensor}` batches covering `names`, in order.
+
+        A batch holds at most `max_batch_bytes` of values (or one tensor, if
+        larger): one `RestoreV2` op per batch reads straight into tensors,
+        which is several times faster than tensor-by-tensor NumPy reads.
+        """
+        batch, batch_bytes = [], 0
+        for name in names:
+            size = self.tensors[name].num_bytes
+            if batch and batch_bytes + size > max_batch_bytes:
+                yield self._restore(batch)
+                batch, batch_bytes = [], 0
+            batch.append(name)
+            batch_bytes += size
+        if batch:
+            yield self._restore(batch)
+
+    def _restore(self, names):
+        try:
+            values = tf.raw_ops.RestoreV2(
+                prefix=self.path, tensor_names=names, shape_and_slices=[""] * len(names),
+                dtypes=[self.tensors[n].dtype for n in names])
+        except tf.errors.OpError as error:
+            which = names[0] if len(names) == 1 else f"{names[0]} .. {names[-1]}"
+            raise CheckpointError(f"{self.path}: cannot read tensor(s) {which} "
+                                  f"({_first_line(error)}); the data file is truncated or "
+                                  "corrupt.") from None
+        return dict(zip(names, values))
+
     def read(self, name):
         """The value of tensor `name` as a NumPy array (one tensor in memory)."""
         try:

@@ -1,0 +1,221 @@
+"""Loading a ResNet-50-size TF1 checkpoint by name: time and memory, side by side.
+
+Writes (once, in a temporary directory) a TF1 `Saver` checkpoint with the 267
+variables of TF-Slim's `resnet_v1_50` (BN with gamma; ~102 MB), then measures,
+interleaved over several rounds (warm page cache for all three):
+
+* raw read — the data file's bytes read into a buffer (the disk limit);
+* `load_tf1_checkpoint` — plan, verify-read and assign, by TF1 name;
+* `tf.train.Checkpoint` restore of the same variables from a TF2 checkpoint;
+
+each twice: from a warm page cache, and cold (the files evicted with
+posix_fadvise before every run, so "raw read" is the disk limit). It also
+measures, in a fresh process, the peak extra resident memory of one
+`load_tf1_checkpoint` (sampled) against the largest tensor. Targets: load <=
+2x the raw (cold, disk-limited) read; peak extra memory <= 1.2x the largest
+tensor plus a constant.
+
+Run: python benchmarks/checkpoint_load.py [--rounds 5]
+"""
+
+import argparse
+import multiprocessing
+import os
+import statistics
+import tempfile
+import threading
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+import tf1track_core  # noqa: E402
+from checkpoints_tools import load_tf1_checkpoint  # noqa: E402
+
+v1 = tf.compat.v1
+
+
+def resnet_v1_50_variables():
+    """`{name: shape}` of slim's resnet_v1_50 (1000 classes, batch norm with scale)."""
+    shapes = {}
+
+    def conv_bn(scope, kh, cin, cout):
+        shapes[f"{scope}/weights"] = (kh, kh, cin, cout)
+        for stat in ("gamma", "beta", "moving_mean", "moving_variance"):
+            shapes[f"{scope}/BatchNorm/{stat}"] = (cout,)
+
+    conv_bn("resnet_v1_50/conv1", 7, 3, 64)
+    depth_in = 64
+    for block, (base, units) in enumerate([(64, 3), (128, 4), (256, 6), (512, 3)], start=1):
+        for unit in range(1, units + 1):
+            scope = f"resnet_v1_50/block{block}/unit_{unit}/bottleneck_v1"
+            if unit == 1:
+                conv_bn(f"{scope}/shortcut", 1, depth_in, base * 4)
+            conv_bn(f"{scope}/conv1", 1, depth_in, base)
+            conv_bn(f"{scope}/conv2", 3, base, base)
+            conv_bn(f"{scope}/conv3", 1, base, base * 4)
+            depth_in = base * 4
+    shapes["resnet_v1_50/logits/weights"] = (1, 1, 2048, 1000)
+    shapes["resnet_v1_50/logits/biases"] = (1000,)
+    return shapes
+
+
+def write_tf1_checkpoint(directory, shapes):
+    """A TF1 Saver checkpoint of random values with these names and shapes."""
+    graph = tf.Graph()
+    with graph.as_default():
+        for name, shape in shapes.items():
+            v1.get_variable(name, shape, initializer=v1.random_normal_initializer(seed=1))
+        with v1.Session(graph=graph) as session:
+            session.run(v1.global_variables_initializer())
+            return v1.train.Saver().save(session, os.path.join(directory, "model.ckpt"),
+                                         write_meta_graph=False)
+
+
+class Model(tf.Module):
+    """The same variables, created by TF1 code under tf1track (zeros)."""
+
+    def __init__(self, shapes):
+        super().__init__()
+        self._shapes = shapes
+
+    @tf1track_core.track_tf1_style_variables
+    def __call__(self):
+        for name, shape in self._shapes.items():
+            v1.get_variable(name, shape, initializer=v1.zeros_initializer())
+
+
+def read_raw(prefix, buffer):
+    """Reads every data shard's bytes into `buffer` (reused), as fast as Python can."""
+    directory, base = os.path.split(prefix)
+    for entry in sorted(os.listdir(directory)):
+        if entry.startswith(base + ".data-"):
+            with open(os.path.join(directory, entry), "rb", buffering=0) as handle:
+                view = memoryview(buffer)
+                while handle.readinto(view):
+                    pass
+
+
+def resident_bytes():
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def peak_extra_memory(fn):
+    """Runs fn; returns the peak resident memory above the starting level (sampled)."""
+    start = resident_bytes()
+    peak = [start]
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], resident_bytes())
+            time.sleep(0.0005)
+
+    thread = threading.Thread(target=sample)
+    thread.start()
+    try:
+        fn()
+    finally:
+        done.set()
+        thread.join()
+    return max(peak[0], resident_bytes()) - start
+
+
+def evict(directory):
+    """Drops the directory's files from the page cache, so the next read hits the disk."""
+    for root, _, files in os.walk(directory):
+        for name in files:
+            fd = os.open(os.path.join(root, name), os.O_RDONLY)
+            try:
+                os.fdatasync(fd)
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            finally:
+                os.close(fd)
+
+
+def measure_times(runs, rounds, cold_directory=None):
+    """Median seconds per run, interleaved by round; evicting first when cold."""
+    times = {name: [] for name in runs}
+    for _ in range(rounds):
+        for name, fn in runs.items():
+            if cold_directory:
+                evict(cold_directory)
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def fresh_process_peak(prefix, shapes, queue):
+    """In a new process: build the model, then the peak extra memory of one load."""
+    model = Model(shapes)
+    model()
+    queue.put(peak_extra_memory(lambda: load_tf1_checkpoint(model, prefix)))
+
+
+def peak_in_fresh_process(prefix, shapes):
+    # A fixed mmap threshold makes glibc return freed large buffers to the OS
+    # at once, so resident memory follows live memory (by default glibc raises
+    # the threshold after the first free and keeps such buffers resident).
+    os.environ["MALLOC_MMAP_THRESHOLD_"] = str(128 * 1024)
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    child = context.Process(target=fresh_process_peak, args=(prefix, shapes, queue))
+    child.start()
+    peak = queue.get()
+    child.join()
+    return peak
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    shapes = resnet_v1_50_variables()
+    sizes = {name: int(np.prod(shape)) * 4 for name, shape in shapes.items()}
+    largest = max(sizes.values())
+    with tempfile.TemporaryDirectory() as directory:
+        prefix = write_tf1_checkpoint(directory, shapes)
+        model = Model(shapes)
+        model()
+        tf2_path = tf.train.Checkpoint(model=model).write(os.path.join(directory, "tf2", "ckpt"))
+        buffer = bytearray(64 << 20)
+        runs = {
+            "raw read": lambda: read_raw(prefix, buffer),
+            "load_tf1_checkpoint": lambda: load_tf1_checkpoint(model, prefix),
+            "tf.train.Checkpoint restore": lambda: tf.train.Checkpoint(model=model).read(
+                tf2_path).assert_existing_objects_matched(),
+        }
+        for fn in runs.values():
+            fn()  # warm up TF
+        results = {"warm page cache": measure_times(runs, args.rounds),
+                   "cold (evicted)": measure_times(runs, args.rounds, cold_directory=directory)}
+        peak = peak_in_fresh_process(prefix, shapes)
+        # The same for a 2-variable checkpoint: the constant cost of any load
+        # (TF kernels, op set-up), which the target allows on top.
+        tiny = {"a": (10,), "b": (3, 3)}
+        constant = peak_in_fresh_process(
+            write_tf1_checkpoint(os.path.join(directory, "tiny"), tiny), tiny)
+    print(f"checkpoint: {len(shapes)} variables, {sum(sizes.values()) / 1e6:.1f} MB; "
+          f"largest tensor {largest / 1e6:.1f} MB; medians of {args.rounds} rounds")
+    for label, medians in results.items():
+        raw = medians["raw read"]
+        print(f"{label}:")
+        for name, seconds in medians.items():
+            print(f"  {name:28s} {seconds * 1e3:8.1f} ms   {seconds / raw:5.2f}x raw read")
+        print(f"  load / tf.train.Checkpoint restore: "
+              f"{medians['load_tf1_checkpoint'] / medians['tf.train.Checkpoint restore']:.2f}")
+    print(f"load / raw read, cold (disk limit): "
+          f"{results['cold (evicted)']['load_tf1_checkpoint'] / results['cold (evicted)']['raw read']:.2f}"
+          " (target <= 2)")
+    print(f"peak extra memory of one load (fresh process): {peak / 1e6:.1f} MB; of a "
+          f"2-variable load (the constant): {constant / 1e6:.1f} MB")
+    print(f"  (peak - constant) / largest tensor: {(peak - constant) / largest:.2f} "
+          f"(target <= 1.2; model {sum(sizes.values()) / 1e6:.1f} MB)")
+
+
+if __name__ == "__main__":
+    main()
