@@ -54,7 +54,8 @@ def export_tf2(model, output_dir, inputs):
         inputs positionally and a `training` keyword.
       output_dir: where to write.
       inputs: example inputs `{name: array}` in call order; their names,
-        dtypes and non-batch shapes define the serving signature.
+        dtypes and non-batch shapes define the serving signature, unless the
+        model says otherwise with `serving_input_specs()`.
 
     Returns:
       `(checkpoint_path, saved_model_dir)`.
@@ -62,7 +63,9 @@ def export_tf2(model, output_dir, inputs):
     output_dir = pathlib.Path(output_dir)
     checkpoint_path = tf.train.Checkpoint(model=model).write(
         str(output_dir / "checkpoint" / "ckpt"))
-    serving = _Serving(model, input_specs_for(inputs))
+    specs = model.serving_input_specs() if hasattr(model, "serving_input_specs") \
+        else input_specs_for(inputs)
+    serving = _Serving(model, specs)
     saved_model_dir = output_dir / "saved_model"
     tf.saved_model.save(serving, str(saved_model_dir),
                         signatures={"serving_default": serving.serve})

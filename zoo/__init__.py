@@ -3,3 +3,6 @@
 from zoo.registry import build
 from zoo.registry import names
 from zoo.registry import register
+
+# Model families (importing registers them).
+from zoo import official_resnet  # noqa: E402,F401
