@@ -6,3 +6,4 @@ from zoo.registry import register
 
 # Model families (importing registers them).
 from zoo import official_resnet  # noqa: E402,F401
+from zoo.slim import resnet_model as _slim_resnets  # noqa: E402,F401

@@ -1,0 +1,100 @@
+"""zoo's TF-Slim ResNets against goldens recorded from the real tf-slim 1.1.0 nets.
+
+The goldens (tests/goldens/slim_resnet/, recorded by
+tests/goldens/record_slim_resnet_goldens.py in TF1 graph mode with every
+variable random) hold logits, block end points and predictions; the ports
+load each golden's checkpoint strictly by name and must match within 1e-4 of
+the output scale, in inference and training mode.
+"""
+
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import tf1track_core
+import zoo
+from checkpoints_tools import check_parity, load_tf1_checkpoint, read_golden
+from zoo.slim import vgg_preprocessing
+
+GOLDENS = pathlib.Path(__file__).parent / "goldens" / "slim_resnet"
+GOLDEN_DIRS = sorted(p for p in GOLDENS.iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("golden_dir", GOLDEN_DIRS, ids=lambda p: p.name)
+def test_matches_tf_slim(golden_dir):
+    meta = read_golden(golden_dir).meta
+    report = check_parity(zoo.build(meta["model"], **meta["config"]), golden_dir)
+    assert report.passed, report.table()
+    assert len(report.rows) >= 4  # logits and the block end points at least
+
+
+def test_parity_binary_on_a_slim_golden():
+    golden_dir = GOLDENS / "resnet_v2_small_training"
+    result = subprocess.run([sys.executable, "-m", "checkpoints_tools.cli.parity",
+                             f"--golden={golden_dir}"], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "all outputs match" in result.stdout and "resnet_v2/block3" in result.stdout
+
+
+def test_resnet_v1_50_names_and_end_points():
+    model = zoo.build("resnet_v1_50")
+    out = model(np.zeros([1, 64, 64, 3], np.float32), return_end_points=True)
+    names = list(tf1track_core.tf1_variables(model))
+    assert len(names) == 267
+    assert names[:2] == ["resnet_v1_50/conv1/weights", "resnet_v1_50/conv1/BatchNorm/gamma"]
+    assert "resnet_v1_50/block1/unit_3/bottleneck_v1/conv2/BatchNorm/moving_variance" in names
+    assert names[-2:] == ["resnet_v1_50/logits/weights", "resnet_v1_50/logits/biases"]
+    assert out["logits"].shape == (1, 1000)  # spatial_squeeze=True by default
+    assert out["resnet_v1_50/spatial_squeeze"].shape == (1, 1000)
+    assert out["resnet_v1_50/logits"].shape == (1, 1, 1, 1000)
+    assert out["resnet_v1_50/block4"].shape == (1, 2, 2, 2048)
+    np.testing.assert_allclose(tf.reduce_sum(out["predictions"], -1).numpy(), [1.0], rtol=1e-5)
+
+
+def test_store_non_strided_activations_and_output_stride():
+    blocks = [["block1", 4, 2, 2], ["block2", 8, 2, 2], ["block3", 8, 1, 1]]
+    plain = zoo.build("resnet_v1", blocks=blocks, num_classes=None, global_pool=False)
+    stored = zoo.build("resnet_v1", blocks=blocks, num_classes=None, global_pool=False,
+                       store_non_strided_activations=True)
+    x = tf.random.uniform([1, 64, 64, 3], seed=1)
+    plain_out = plain(x, return_end_points=True)
+    stored_out = stored(x, return_end_points=True)
+    assert plain_out["resnet_v1/block1"].shape == (1, 8, 8, 16)
+    assert stored_out["resnet_v1/block1"].shape == (1, 16, 16, 16)  # before the block stride
+    assert stored_out["logits"].shape == plain_out["logits"].shape == (1, 4, 4, 32)
+    dense = zoo.build("resnet_v1", blocks=blocks, num_classes=None, global_pool=False,
+                      output_stride=8)
+    assert dense(x).shape == (1, 8, 8, 32)
+    with pytest.raises(ValueError, match="output_stride needs to be a multiple of 4"):
+        zoo.build("resnet_v1", blocks=blocks, output_stride=6)(x)
+
+
+def test_new_head_fine_tuning_pattern(tmp_path):
+    """Load an original checkpoint into a model with another num_classes, head skipped."""
+    golden = read_golden(GOLDENS / "resnet_v1_small_inference")  # trained with 5 classes
+    model = zoo.build("resnet_v1", blocks=golden.meta["config"]["blocks"], num_classes=3)
+    model(*golden.call_args())
+    report = load_tf1_checkpoint(model, golden.checkpoint, skip=[r"^resnet_v1/logits/"])
+    assert report.ok
+    assert sorted(n for n, _ in report.skipped) == [
+        "resnet_v1/logits/biases", "resnet_v1/logits/biases", "resnet_v1/logits/weights",
+        "resnet_v1/logits/weights"]  # in the checkpoint, and new in the model
+    assert model(*golden.call_args()).shape == (2, 3)
+
+
+def test_vgg_preprocessing_resizes_crops_and_subtracts_means():
+    image = tf.fill([300, 400, 3], 200.0)
+    out = vgg_preprocessing.preprocess_for_eval(image)
+    assert out.shape == (224, 224, 3)
+    np.testing.assert_allclose(out.numpy()[0, 0], [200 - 123.68, 200 - 116.78, 200 - 103.94],
+                               rtol=1e-5)
+    gradient = tf.reshape(tf.range(256 * 512 * 3, dtype=tf.float32) % 256, [256, 512, 3])
+    cropped = vgg_preprocessing.preprocess_for_eval(gradient, 224, 224, 256)
+    # 256x512 is already at the resize side: the crop is the central 224x224.
+    expected = gradient.numpy()[16:240, 144:368] - [123.68, 116.78, 103.94]
+    np.testing.assert_allclose(cropped.numpy(), expected, rtol=1e-5, atol=1e-3)

@@ -1,0 +1,105 @@
+"""Slim's `resnet_utils`: blocks, `conv2d_same`, `stack_blocks_dense`, `resnet_arg_scope`.
+
+As in tensorflow/models research/slim (a superset of tf-slim 1.1.0's):
+`stack_blocks_dense` supports `output_stride` (atrous) and
+`store_non_strided_activations`.
+"""
+
+import collections
+import contextlib
+
+import tensorflow as tf
+
+from zoo.slim import layers as slim
+from zoo.slim.arg_scope import add_arg_scope, arg_scope
+
+v1 = tf.compat.v1
+
+
+class Block(collections.namedtuple("Block", ["scope", "unit_fn", "args"])):
+    """A ResNet block: its scope, unit function and one kwargs dict per unit."""
+
+
+def subsample(inputs, factor, scope=None):
+    """Subsamples by `factor` with a 1x1 max pool (identity for factor 1)."""
+    if factor == 1:
+        return inputs
+    return slim.max_pool2d(inputs, [1, 1], stride=factor, scope=scope)
+
+
+def conv2d_same(inputs, num_outputs, kernel_size, stride, rate=1, scope=None):
+    """Strided 2-D convolution with symmetric explicit 'SAME' padding.
+
+    Unlike `conv2d(..., stride, padding='SAME')`, the padding does not depend
+    on whether the input size is even, so strided and non-strided nets align.
+    """
+    if stride == 1:
+        return slim.conv2d(inputs, num_outputs, kernel_size, stride=1, rate=rate,
+                           padding="SAME", scope=scope)
+    kernel_size_effective = kernel_size + (kernel_size - 1) * (rate - 1)
+    pad_total = kernel_size_effective - 1
+    pad_beg = pad_total // 2
+    pad_end = pad_total - pad_beg
+    inputs = tf.pad(inputs, [[0, 0], [pad_beg, pad_end], [pad_beg, pad_end], [0, 0]])
+    return slim.conv2d(inputs, num_outputs, kernel_size, stride=stride, rate=rate,
+                       padding="VALID", scope=scope)
+
+
+@add_arg_scope
+def stack_blocks_dense(net, blocks, output_stride=None, store_non_strided_activations=False,
+                       outputs_collections=None):
+    """Stacks ResNet blocks in scopes `block/unit_i`, honouring `output_stride`.
+
+    Once the requested output stride is reached, further strides become atrous
+    rates. With `store_non_strided_activations`, each block's last-unit stride
+    is applied after the block's end point is recorded.
+
+    Raises:
+      ValueError: if the output stride cannot be reached.
+    """
+    current_stride = 1
+    rate = 1
+    for block in blocks:
+        with v1.variable_scope(block.scope, "block", [net]) as sc:
+            block_stride = 1
+            for i, unit in enumerate(block.args):
+                if store_non_strided_activations and i == len(block.args) - 1:
+                    # Move the last unit's stride to after the block's end point.
+                    block_stride = unit.get("stride", 1)
+                    unit = dict(unit, stride=1)
+                with v1.variable_scope(f"unit_{i + 1}", values=[net]):
+                    if output_stride is not None and current_stride == output_stride:
+                        net = block.unit_fn(net, rate=rate, **dict(unit, stride=1))
+                        rate *= unit.get("stride", 1)
+                    else:
+                        net = block.unit_fn(net, rate=1, **unit)
+                        current_stride *= unit.get("stride", 1)
+                        if output_stride is not None and current_stride > output_stride:
+                            raise ValueError("The target output_stride cannot be reached.")
+            net = slim.collect_named_outputs(outputs_collections, sc.name, net)
+            if output_stride is not None and current_stride == output_stride:
+                rate *= block_stride
+            else:
+                net = subsample(net, block_stride)
+                current_stride *= block_stride
+                if output_stride is not None and current_stride > output_stride:
+                    raise ValueError("The target output_stride cannot be reached.")
+    if output_stride is not None and current_stride != output_stride:
+        raise ValueError("The target output_stride cannot be reached.")
+    return net
+
+
+@contextlib.contextmanager
+def resnet_arg_scope(weight_decay=0.0001, batch_norm_decay=0.997, batch_norm_epsilon=1e-5,
+                     batch_norm_scale=True, activation_fn=tf.nn.relu, use_batch_norm=True):
+    """Slim's ResNet defaults: L2-decayed, variance-scaled convs with batch norm and ReLU."""
+    batch_norm_params = {"decay": batch_norm_decay, "epsilon": batch_norm_epsilon,
+                         "scale": batch_norm_scale}
+    with arg_scope([slim.conv2d], weights_regularizer=slim.l2_regularizer(weight_decay),
+                   weights_initializer=v1.variance_scaling_initializer(scale=2.0),
+                   activation_fn=activation_fn,
+                   normalizer_fn=slim.batch_norm if use_batch_norm else None,
+                   normalizer_params=batch_norm_params), \
+            arg_scope([slim.batch_norm], **batch_norm_params), \
+            arg_scope([slim.max_pool2d], padding="SAME"):
+        yield
