@@ -102,6 +102,31 @@ def record(directory, name, version, config, training, size, seed):
     meta = meta_path.read_text().replace('"atol": 0.0', f'"atol": {1e-4 * scale!r}')
     meta_path.write_text(meta)
     print("recorded", golden, "outputs", sorted(outputs.files))
+    if training and not args_full():
+        record_gradients(golden, version, config, images.astype(np.float32), seed)
+
+
+def args_full():
+    return "--full" in sys.argv
+
+
+def record_gradients(golden, version, config, images, seed):
+    """gradients.npz: d(sum(logits * w))/d(variable) for every trainable variable, by name.
+
+    Rebuilt from the golden's own checkpoint, so the values are the recorded ones.
+    """
+    graph = tf.Graph()
+    with graph.as_default():
+        logits = slim_forward(version, config, True)(tf.constant(images))["logits"]
+        weights = np.random.default_rng(seed + 100).normal(
+            size=logits.shape.as_list()).astype(np.float32)
+        trainable = tf.compat.v1.trainable_variables()
+        grads = tf.gradients(tf.reduce_sum(logits * weights), trainable)
+        with tf.compat.v1.Session(graph=graph) as session:
+            tf.compat.v1.train.Saver().restore(session, str(golden / "model.ckpt"))
+            values = session.run(grads)
+    np.savez(golden / "gradients.npz", loss_weights=weights,
+             **{v.op.name: g for v, g in zip(trainable, values)})
 
 
 def main():
