@@ -120,3 +120,28 @@ def test_gradients_match_tf_slim(name):
         scale = max(np.abs(expected[var_name]).max(), 1e-6)
         np.testing.assert_allclose(grad.numpy(), expected[var_name], rtol=1e-4,
                                    atol=1e-4 * scale, err_msg=var_name)
+
+
+def _tf1_python():
+    """A Python with tf-slim and tf-keras to record goldens in, or None."""
+    import importlib.util
+    import os
+    if importlib.util.find_spec("tf_slim") and importlib.util.find_spec("tf_keras"):
+        return sys.executable
+    return os.environ.get("TF1TRACK_TF1_PYTHON")
+
+
+@pytest.mark.slow
+def test_full_size_50_layer_goldens_regenerated_and_matched(tmp_path):
+    python = _tf1_python()
+    if not python:
+        pytest.skip("recording full-size goldens needs tf-slim 1.1.0 and tf-keras 2.21: install "
+                    "them here or set TF1TRACK_TF1_PYTHON to a Python that has them")
+    recorder = pathlib.Path(__file__).parent / "goldens" / "record_slim_resnet_goldens.py"
+    env = dict(__import__("os").environ, TF_USE_LEGACY_KERAS="1")
+    subprocess.run([python, str(recorder), "--full", "--out", str(tmp_path)], check=True,
+                   env=env, capture_output=True, timeout=1800)
+    for name in ("resnet_v1_50_full", "resnet_v2_50_full"):
+        meta = read_golden(tmp_path / name).meta
+        report = check_parity(zoo.build(meta["model"], **meta["config"]), tmp_path / name)
+        assert report.passed, report.table()
