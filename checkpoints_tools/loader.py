@@ -22,11 +22,11 @@ combine, shape)` tuples: model variable `target` (shape `shape`) gets
 import collections
 import dataclasses
 
-import keras
 import numpy as np
 import tensorflow as tf
 
 import tf1track_core
+from tf1track_core.inspection import nested_objects
 from checkpoints_tools.names import NameMap
 from checkpoints_tools.reader import TF1Checkpoint
 
@@ -202,14 +202,8 @@ def _targets(obj):
 
 def _model_translations(obj, checkpoint):
     """Translations declared by the object or any layer/module inside it."""
-    if isinstance(obj, keras.layers.Layer):
-        candidates = obj._flatten_layers(include_self=True)  # pylint: disable=protected-access
-    elif isinstance(obj, tf.Module):
-        candidates = [obj] + list(obj.submodules)
-    else:
-        candidates = [obj]
     found = []
-    for candidate in candidates:
+    for candidate in nested_objects(obj):
         declare = getattr(candidate, "tf1_checkpoint_translations", None)
         if callable(declare):
             found.extend(Translation(*t) for t in declare(checkpoint.tensors))

@@ -63,16 +63,19 @@ def _all_variables(obj):
     return list(obj.variables)
 
 
+def nested_objects(obj):
+    """`obj` and every Keras layer or `tf.Module` tracked inside it."""
+    if isinstance(obj, keras.layers.Layer):
+        return list(obj._flatten_layers(include_self=True))  # pylint: disable=protected-access
+    if isinstance(obj, tf.Module):
+        return [obj] + list(obj.submodules)
+    return [obj]
+
+
 def _stores(obj):
     """Every TF1 store reachable from `obj`, each once."""
-    if isinstance(obj, keras.layers.Layer):
-        candidates = obj._flatten_layers(include_self=True)  # pylint: disable=protected-access
-    elif isinstance(obj, tf.Module):
-        candidates = [obj] + list(obj.submodules)
-    else:
-        candidates = [obj]
     stores, seen = [], set()
-    for candidate in candidates:
+    for candidate in nested_objects(obj):
         store = owners.store_of(candidate)
         if store is not None and id(store) not in seen:
             seen.add(id(store))

@@ -10,11 +10,11 @@ the TF1 reference data does.
 """
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 import tf1track_core
 from tf1track_core import layers as tf1_layers
+from zoo.image_inputs import ImageInputs
 from zoo.registry import register
 
 v1 = tf.compat.v1
@@ -135,7 +135,7 @@ def _custom_dtype_getter(getter, name, shape=None, dtype=tf.float32, *args, **kw
     return getter(name, shape, dtype, *args, **kwargs)
 
 
-class OfficialResNet(keras.layers.Layer):
+class OfficialResNet(ImageInputs, keras.layers.Layer):
     """`resnet_model.Model` of tensorflow/models official/resnet, tracked.
 
     Args are the upstream ones; `block_sizes` and `bottleneck` default from
@@ -178,14 +178,6 @@ class OfficialResNet(keras.layers.Layer):
             self.block_fn = bottleneck_block_v1 if resnet_version == 1 else bottleneck_block_v2
         else:
             self.block_fn = building_block_v1 if resnet_version == 1 else building_block_v2
-
-    def example_inputs(self, batch_size=1, image_size=64):
-        """Zeros of shape [batch, image_size, image_size, 3] (variables do not depend on size)."""
-        return {"images": np.zeros([batch_size, image_size, image_size, 3], np.float32)}
-
-    def serving_input_specs(self):
-        """Any batch and image size, three channels."""
-        return [tf.TensorSpec([None, None, None, 3], tf.float32, name="images")]
 
     @tf1track_core.track_tf1_style_variables
     def call(self, images, training=False, return_end_points=False):

@@ -10,10 +10,10 @@ are slim's (`num_classes`, `global_pool`, `output_stride`, `spatial_squeeze`,
 """
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 import tf1track_core
+from zoo.image_inputs import ImageInputs
 from zoo.registry import register
 from zoo.slim import resnet_utils, resnet_v1, resnet_v2
 
@@ -23,7 +23,7 @@ _VERSIONS = {
 }
 
 
-class SlimResNet(keras.layers.Layer):
+class SlimResNet(ImageInputs, keras.layers.Layer):
     """A slim ResNet: `call(images, training=False, return_end_points=False)`.
 
     Returns the logits (or, with `num_classes=None`, the pooled features);
@@ -52,14 +52,6 @@ class SlimResNet(keras.layers.Layer):
         self.arg_scope = dict(weight_decay=weight_decay, batch_norm_decay=batch_norm_decay,
                               batch_norm_epsilon=batch_norm_epsilon,
                               batch_norm_scale=batch_norm_scale)
-
-    def example_inputs(self, batch_size=1, image_size=64):
-        """Zeros of shape [batch, image_size, image_size, 3]."""
-        return {"images": np.zeros([batch_size, image_size, image_size, 3], np.float32)}
-
-    def serving_input_specs(self):
-        """Any batch and image size, three channels."""
-        return [tf.TensorSpec([None, None, None, 3], tf.float32, name="images")]
 
     @tf1track_core.track_tf1_style_variables
     def call(self, images, training=False, return_end_points=False):

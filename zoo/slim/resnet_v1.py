@@ -48,17 +48,8 @@ def resnet_v1(inputs, blocks, num_classes=None, is_training=True, global_pool=Tr
                 net = slim.max_pool2d(net, [3, 3], stride=2, scope="pool1")
             net = resnet_utils.stack_blocks_dense(net, blocks, output_stride,
                                                   store_non_strided_activations)
-            if global_pool:
-                net = tf.reduce_mean(net, [1, 2], name="pool5", keepdims=True)
-                end_points["global_pool"] = net
-            if num_classes:
-                net = slim.conv2d(net, num_classes, [1, 1], activation_fn=None,
-                                  normalizer_fn=None, scope="logits")
-                end_points[sc.name + "/logits"] = net
-                if spatial_squeeze:
-                    net = tf.squeeze(net, [1, 2], name="SpatialSqueeze")
-                    end_points[sc.name + "/spatial_squeeze"] = net
-                end_points["predictions"] = slim.softmax(net, scope="predictions")
+            net = resnet_utils.classification_head(net, end_points, sc.name, num_classes,
+                                                   global_pool, spatial_squeeze)
             return net, end_points
 
 

@@ -52,17 +52,8 @@ def resnet_v2(inputs, blocks, num_classes=None, is_training=True, global_pool=Tr
             net = resnet_utils.stack_blocks_dense(net, blocks, output_stride)
             # Units end without BN and ReLU in v2: apply them once at the end.
             net = slim.batch_norm(net, activation_fn=tf.nn.relu, scope="postnorm")
-            if global_pool:
-                net = tf.reduce_mean(net, [1, 2], name="pool5", keepdims=True)
-                end_points["global_pool"] = net
-            if num_classes:
-                net = slim.conv2d(net, num_classes, [1, 1], activation_fn=None,
-                                  normalizer_fn=None, scope="logits")
-                end_points[sc.name + "/logits"] = net
-                if spatial_squeeze:
-                    net = tf.squeeze(net, [1, 2], name="SpatialSqueeze")
-                    end_points[sc.name + "/spatial_squeeze"] = net
-                end_points["predictions"] = slim.softmax(net, scope="predictions")
+            net = resnet_utils.classification_head(net, end_points, sc.name, num_classes,
+                                                   global_pool, spatial_squeeze)
             return net, end_points
 
 
