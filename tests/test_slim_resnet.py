@@ -32,13 +32,13 @@ def test_matches_tf_slim(golden_dir):
     assert len(report.rows) >= 4  # logits and the block end points at least
 
 
-def test_parity_binary_on_a_slim_golden():
-    golden_dir = GOLDENS / "resnet_v2_small_training"
+@pytest.mark.parametrize("golden_dir", GOLDEN_DIRS, ids=lambda p: p.name)
+def test_parity_binary_passes_on_each_slim_golden(golden_dir):
     result = subprocess.run([sys.executable, "-m", "checkpoints_tools.cli.parity",
                              f"--golden={golden_dir}"], capture_output=True, text=True,
                             timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "all outputs match" in result.stdout and "resnet_v2/block3" in result.stdout
+    assert "all outputs match" in result.stdout and "/block3" in result.stdout
 
 
 def test_resnet_v1_50_names_and_end_points():
