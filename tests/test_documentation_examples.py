@@ -121,6 +121,7 @@ class WrappedDoubleDenseLayerWithTF1Layers(tf.keras.layers.Layer):
 
 
 def test_tf1_layers_example_names_weights_losses_and_reuse():
+  tf1track_core.install()  # again: importing tf_keras (other tests) resets tf.compat.v1.layers
   layer = WrappedDoubleDenseLayerWithTF1Layers(10)
   x = tf.ones(shape=(5, 5))
   out = layer(x)

@@ -17,6 +17,25 @@ def test_install_is_idempotent_and_resolves_the_tf1_entry_points():
     assert utils.track_tf1_style_variables is track_tf1_style_variables
     assert utils.get_or_create_layer is tf1track_core.get_or_create_layer
     assert tf.compat.v1.math.matmul is tf.linalg.matmul
+    assert tf.compat.v1.layers.dense is tf1track_core.layers.dense
+    assert tf.compat.v1.nn.rnn_cell.BasicLSTMCell is tf1track_core.rnn_cell.BasicLSTMCell
+
+
+def test_tf1_code_runs_verbatim_after_install():
+    tf1track_core.install()
+
+    class Tagger(tf.Module):
+        @tf.compat.v1.keras.utils.track_tf1_style_variables
+        def __call__(self, x):
+            cell = tf.compat.v1.nn.rnn_cell.MultiRNNCell(
+                [tf.compat.v1.nn.rnn_cell.LSTMCell(4), tf.compat.v1.nn.rnn_cell.GRUCell(3)])
+            outputs, _ = tf.compat.v1.nn.dynamic_rnn(cell, x, dtype=tf.float32)
+            return tf.compat.v1.layers.dense(outputs, 2, name="logits")
+
+    tagger = Tagger()
+    assert tagger(tf.ones([2, 5, 3])).shape == (2, 5, 2)
+    assert list(tf1_variables(tagger))[0] == "rnn/multi_rnn_cell/cell_0/lstm_cell/kernel"
+    assert list(tf1_variables(tagger))[-1] == "logits/bias"
 
 
 def test_a_legacy_tf_keras_layer_tracks_variables_and_losses():

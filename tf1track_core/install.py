@@ -13,7 +13,9 @@ _lock = threading.Lock()
 _MODULE_REPLACEMENTS = (
     ("layers", "tf1track_core.layers"),
 )
-_NN_MODULE_REPLACEMENTS = ()
+_NN_MODULE_REPLACEMENTS = (
+    ("rnn_cell", "tf1track_core.rnn_cell"),
+)
 
 
 def install():
@@ -26,6 +28,10 @@ def install():
     raise), and `tf.compat.v1.math.matmul` exists (TF1 code in the wild,
     including the original documentation of the decorator, calls it; no
     TensorFlow release defined it). Calling it again changes nothing.
+
+    Importing `tf_keras` makes TensorFlow reset `tf.compat.v1.layers` and
+    `tf.compat.v1.nn.rnn_cell`; in a program that imports it, call `install()`
+    after that import.
     """
     with _lock:
         keras_utils = tf.compat.v1.keras.utils
