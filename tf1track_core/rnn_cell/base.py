@@ -34,13 +34,19 @@ class LSTMStateTuple(collections.namedtuple("LSTMStateTuple", ("c", "h"))):
         return c.dtype
 
 
+def batch_shape(batch_size, size):
+    """`[batch_size] + size` as a shape, whether `batch_size` is a number or a tensor."""
+    shape = tf.TensorShape(size).as_list()
+    if not tf.is_tensor(batch_size):
+        return [batch_size] + shape
+    return tf.concat([tf.reshape(tf.cast(batch_size, tf.int32), [1]),
+                      tf.constant(shape, tf.int32, shape=[len(shape)])], 0)
+
+
 def zero_state_tensors(state_size, batch_size, dtype):
     """Zeros of shape `[batch_size, s]` for every size `s` in the (nested) `state_size`."""
-    def zeros(size):
-        shape = tf.TensorShape(size).as_list()
-        return tf.zeros(tf.concat([[batch_size], shape], 0) if tf.is_tensor(batch_size)
-                        else [batch_size] + shape, dtype=dtype)
-    return tf.nest.map_structure(zeros, state_size)
+    return tf.nest.map_structure(lambda size: tf.zeros(batch_shape(batch_size, size), dtype),
+                                 state_size)
 
 
 class RNNCell(Layer):
