@@ -1,0 +1,193 @@
+"""Records seq2seq goldens from an independent TF1 graph-mode reference.
+
+tf.contrib.seq2seq cannot run on TF 2.x, so this is a reference built from TF
+core ops and the real legacy cell and dense layer of tf-keras 2.21, in a
+`tf.Graph` run by a `tf.compat.v1.Session`. It is a step-by-step transcription
+of tf.contrib.seq2seq (r1.15) `attention_wrapper.py`, `basic_decoder.py`,
+`helper.py` and `decoder.py`, checked line by line against them:
+
+* memory masked past `memory_sequence_length`; keys = `memory_layer(values)`
+  (bias-free Dense built where the mechanism is constructed);
+* Luong score `query . keys` (times scalar `attention_g`, init 1, with scale);
+  Bahdanau score `sum(v * tanh(keys + query_layer(query)))`, or with
+  normalize `sum(g * v / |v| * tanh(keys + query + b))`, g init sqrt(1/units);
+* scores past the memory length set to -inf, softmax -> alignments;
+  context = alignments @ values; attention = attention_layer(concat(cell
+  output, context)) (bias-free) or the context;
+* cell input = concat(input, previous attention); output = attention or the
+  cell output; then the decoder's output layer; sample = argmax;
+* TrainingHelper feeds input t, finished at t + 1 >= length; Greedy feeds the
+  embedded argmax, finished at the end token; decoding stops when all are
+  finished (the unrolled reference runs every step and is cut afterwards,
+  which is the same since finished entries keep computing).
+
+It does not import tf1track. Variables get random values; goldens record
+inputs, variable names (creation order) and values, rnn outputs, sample ids,
+sequence lengths, final attention and alignment history, and gradients of a
+linear loss for the teacher-forced cases.
+
+    TF_USE_LEGACY_KERAS=1 python tests/goldens/record_seq2seq_goldens.py
+"""
+
+import json
+import math
+import os
+import pathlib
+
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from seq2seq_cases import BATCH, CASES, EMBED, MEMORY_DEPTH, MEMORY_TIME, VOCAB  # noqa: E402
+
+OUT_DIR = pathlib.Path(__file__).resolve().parent / "seq2seq"
+v1 = tf.compat.v1
+
+
+def reference(case, memory, memory_length, decoder_inputs, decoder_length, embedding_rows):
+    """The TF1 graph of one case; returns per-step tensors (unrolled)."""
+    units = case["units"]
+    values = memory * tf.expand_dims(tf.sequence_mask(memory_length, MEMORY_TIME, tf.float32), -1)
+    keys = v1.layers.dense(values, case["attention_units"], use_bias=False, name="memory_layer")
+    embedding = (v1.get_variable("embedding", [VOCAB, EMBED])
+                 if case["helper"] == "greedy" else None)
+    del embedding_rows
+    steps = case.get("maximum_iterations") or int(max(case["decoder_length"]))
+    per_step = {"rnn_output": [], "sample_id": [], "finished": [], "alignments": []}
+    with v1.variable_scope("decoder"):
+        with v1.variable_scope("attention_wrapper"):
+            cell = v1.nn.rnn_cell.BasicLSTMCell(units)
+            state = cell.zero_state(BATCH, tf.float32)
+            attention_size = case["attention_layer_size"] or MEMORY_DEPTH
+            attention = tf.zeros([BATCH, attention_size])
+        output_layer = v1.layers.Dense(VOCAB, use_bias=False, name="output_projection")
+        if case["helper"] == "greedy":
+            inputs = tf.nn.embedding_lookup(embedding, tf.fill([BATCH], case["start_token"]))
+        else:
+            inputs = decoder_inputs[:, 0]
+        finished = tf.zeros([BATCH], tf.bool)
+        for t in range(steps):
+            with v1.variable_scope("attention_wrapper", reuse=v1.AUTO_REUSE):
+                cell_output, state = cell(tf.concat([inputs, attention], -1), state)
+                alignments = score_and_align(case, cell_output, keys, memory_length)
+                context = tf.squeeze(tf.matmul(tf.expand_dims(alignments, 1), values), [1])
+                if case["attention_layer_size"]:
+                    attention = v1.layers.dense(tf.concat([cell_output, context], 1),
+                                                case["attention_layer_size"], use_bias=False,
+                                                name="attention_layer", reuse=v1.AUTO_REUSE)
+                else:
+                    attention = context
+            output = attention if case["output_attention"] else cell_output
+            logits = output_layer(output)
+            sample = tf.argmax(logits, axis=-1, output_type=tf.int32)
+            if case["helper"] == "greedy":
+                step_finished = tf.equal(sample, case["end_token"])
+                inputs = tf.nn.embedding_lookup(embedding, sample)
+            else:
+                step_finished = t + 1 >= decoder_length
+                if t + 1 < decoder_inputs.shape[1]:
+                    inputs = decoder_inputs[:, t + 1]
+            finished = tf.logical_or(finished, step_finished)
+            for key, value in (("rnn_output", logits), ("sample_id", sample),
+                               ("finished", finished), ("alignments", alignments)):
+                per_step[key].append(value)
+        per_step["final_attention"] = attention
+    return per_step
+
+
+def score_and_align(case, query, keys, memory_length):
+    if case["mechanism"] == "luong":
+        with v1.variable_scope("luong_attention", reuse=v1.AUTO_REUSE):
+            score = tf.squeeze(tf.matmul(tf.expand_dims(query, 1), keys, transpose_b=True), [1])
+            if case["scale"]:
+                score = v1.get_variable("attention_g", shape=(),
+                                        initializer=v1.ones_initializer()) * score
+    else:
+        with v1.variable_scope("bahdanau_attention", reuse=v1.AUTO_REUSE):
+            processed = tf.expand_dims(v1.layers.dense(query, case["attention_units"],
+                                                       use_bias=False, name="query_layer",
+                                                       reuse=v1.AUTO_REUSE), 1)
+            n = case["attention_units"]
+            v = v1.get_variable("attention_v", [n])
+            if case["normalize"]:
+                g = v1.get_variable("attention_g", shape=(),
+                                    initializer=v1.constant_initializer(math.sqrt(1.0 / n)))
+                b = v1.get_variable("attention_b", [n], initializer=v1.zeros_initializer())
+                normed_v = g * v * tf.math.rsqrt(tf.reduce_sum(tf.square(v)))
+                score = tf.reduce_sum(normed_v * tf.tanh(keys + processed + b), [2])
+            else:
+                score = tf.reduce_sum(v * tf.tanh(keys + processed), [2])
+    mask = tf.sequence_mask(memory_length, MEMORY_TIME)
+    score = tf.where(mask, score, -np.inf * tf.ones_like(score))
+    return tf.nn.softmax(score)
+
+
+def cut_at_all_finished(per_step_values):
+    """Keeps the steps dynamic_decode would run: through the first all-finished step."""
+    finished = np.stack(per_step_values["finished"])  # [steps, batch]
+    all_done = np.flatnonzero(finished.all(axis=1))
+    steps = int(all_done[0]) + 1 if all_done.size else finished.shape[0]
+    lengths = np.where(finished.any(axis=0), finished.argmax(axis=0) + 1, steps)
+    return steps, lengths.astype(np.int32)
+
+
+def record(name, case, seed):
+    rng = np.random.default_rng(seed)
+    memory_value = rng.normal(size=(BATCH, MEMORY_TIME, MEMORY_DEPTH)).astype(np.float32)
+    decoder_value = rng.normal(size=(BATCH, int(max(case["decoder_length"])), EMBED)).astype(
+        np.float32)
+    graph = tf.Graph()
+    with graph.as_default():
+        memory = tf.constant(memory_value)
+        memory_length = tf.constant(case["memory_length"], tf.int32)
+        decoder_inputs = tf.constant(decoder_value)
+        decoder_length = tf.constant(case["decoder_length"], tf.int32)
+        per_step = reference(case, memory, memory_length, decoder_inputs, decoder_length, None)
+        variables = v1.global_variables()
+        trainable = v1.trainable_variables()
+        logits = tf.stack(per_step["rnn_output"], 1)
+        loss_weights = rng.normal(size=logits.shape.as_list()).astype(np.float32)
+        grads = tf.gradients(tf.reduce_sum(logits * loss_weights), trainable)
+        values = {v.op.name: (rng.normal(size=v.shape.as_list()) * 0.5).astype(np.float32)
+                  for v in variables}
+        with v1.Session(graph=graph) as session:
+            session.run(v1.global_variables_initializer())
+            for v in variables:
+                v.load(values[v.op.name], session)
+            fetched, grad_values = session.run([per_step, grads])
+    steps, lengths = cut_at_all_finished(fetched)
+    arrays = {
+        "memory": memory_value, "decoder_inputs": decoder_value,
+        "rnn_output": np.stack(fetched["rnn_output"], 1)[:, :steps],
+        "sample_id": np.stack(fetched["sample_id"], 1)[:, :steps],
+        "sequence_lengths": lengths,
+        "alignment_history": np.stack(fetched["alignments"])[:steps],
+    }
+    if steps == len(fetched["rnn_output"]):
+        arrays["final_attention"] = fetched["final_attention"]
+    if case["helper"] == "training":
+        arrays["loss_weights"] = loss_weights
+        for v, g in zip(trainable, grad_values):
+            arrays["grad:" + v.op.name] = np.asarray(g)
+    for v in variables:
+        arrays["var:" + v.op.name] = values[v.op.name]
+    np.savez(OUT_DIR / f"{name}.npz", **arrays)
+    return {**case, "variables": [v.op.name for v in variables],
+            "trainable": [v.op.name for v in trainable], "steps": steps}
+
+
+def main():
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    manifest = {"source": "TF1 graph-mode reference of tf.contrib.seq2seq from TF core ops and "
+                          "tf-keras legacy cells (tests/goldens/record_seq2seq_goldens.py)",
+                "tensorflow": tf.__version__, "cases": {}}
+    for seed, (name, case) in enumerate(sorted(CASES.items())):
+        manifest["cases"][name] = record(name, case, seed)
+        print("recorded", name, manifest["cases"][name]["variables"])
+    (OUT_DIR / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,26 @@
+"""The seq2seq cases shared by the reference recorder and the port's test (configs only)."""
+
+BATCH = 2
+MEMORY_TIME = 5
+MEMORY_DEPTH = 6
+EMBED = 3
+VOCAB = 7
+
+CASES = {
+    "luong_scaled_attention_layer_training": dict(
+        mechanism="luong", scale=True, units=4, attention_units=4, attention_layer_size=5,
+        output_attention=True, helper="training", memory_length=[5, 3],
+        decoder_length=[4, 2]),
+    "luong_plain_no_attention_layer_cell_output": dict(
+        mechanism="luong", scale=False, units=6, attention_units=6, attention_layer_size=None,
+        output_attention=False, helper="training", memory_length=[2, 5],
+        decoder_length=[3, 3]),
+    "bahdanau_normalized_training": dict(
+        mechanism="bahdanau", normalize=True, units=4, attention_units=3,
+        attention_layer_size=5, output_attention=True, helper="training",
+        memory_length=[4, 5], decoder_length=[2, 4]),
+    "bahdanau_plain_greedy": dict(
+        mechanism="bahdanau", normalize=False, units=4, attention_units=3,
+        attention_layer_size=4, output_attention=True, helper="greedy", start_token=1,
+        end_token=2, maximum_iterations=6, memory_length=[5, 2], decoder_length=[1, 1]),
+}

@@ -1,0 +1,123 @@
+"""tf1track_core.seq2seq against goldens from an independent TF1 graph-mode reference.
+
+tf.contrib.seq2seq no longer runs, so tests/goldens/record_seq2seq_goldens.py
+transcribes its equations with TF core ops and the real legacy cells of
+tf-keras in a TF1 Session (see its docstring). The port runs the same cases in
+a tracked module: variable names in creation order, rnn outputs, sample ids,
+sequence lengths, alignment history and gradients must match, eager and in
+tf.function. Beam search is not ported yet.
+"""
+
+import json
+import pathlib
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import tf1track_core
+from goldens.seq2seq_cases import BATCH, EMBED, VOCAB
+from tf1track_core import layers, rnn_cell, seq2seq
+from tracked_runner import Runner
+
+v1 = tf.compat.v1
+GOLDENS = pathlib.Path(__file__).parent / "goldens" / "seq2seq"
+MANIFEST = json.loads((GOLDENS / "manifest.json").read_text())
+TOLERANCE = dict(rtol=1e-5, atol=1e-5)
+
+
+def port(case, memory, decoder_inputs):
+    """The case with tf1track's seq2seq, as TF1 user code would write it."""
+    memory_length = tf.constant(case["memory_length"], tf.int32)
+    if case["mechanism"] == "luong":
+        mechanism = seq2seq.LuongAttention(case["attention_units"], memory,
+                                           memory_sequence_length=memory_length,
+                                           scale=case["scale"])
+    else:
+        mechanism = seq2seq.BahdanauAttention(case["attention_units"], memory,
+                                              memory_sequence_length=memory_length,
+                                              normalize=case["normalize"])
+    cell = seq2seq.AttentionWrapper(rnn_cell.BasicLSTMCell(case["units"]), mechanism,
+                                    attention_layer_size=case["attention_layer_size"],
+                                    alignment_history=True,
+                                    output_attention=case["output_attention"])
+    if case["helper"] == "greedy":
+        embedding = v1.get_variable("embedding", [VOCAB, EMBED])
+        helper = seq2seq.GreedyEmbeddingHelper(embedding, tf.fill([BATCH], case["start_token"]),
+                                               case["end_token"])
+    else:
+        helper = seq2seq.TrainingHelper(decoder_inputs,
+                                        tf.constant(case["decoder_length"], tf.int32))
+    decoder = seq2seq.BasicDecoder(cell, helper, cell.zero_state(BATCH, tf.float32),
+                                   output_layer=layers.Dense(VOCAB, use_bias=False,
+                                                             name="output_projection"))
+    outputs, state, lengths = seq2seq.dynamic_decode(
+        decoder, maximum_iterations=case.get("maximum_iterations"))
+    return {"rnn_output": outputs.rnn_output, "sample_id": outputs.sample_id,
+            "sequence_lengths": lengths, "final_attention": state.attention,
+            "alignment_history": state.alignment_history.stack()}
+
+
+@pytest.mark.parametrize("use_function", [False, True], ids=["eager", "tf_function"])
+@pytest.mark.parametrize("name", sorted(MANIFEST["cases"]))
+def test_seq2seq_matches_tf1_reference(name, use_function):
+    case = MANIFEST["cases"][name]
+    with np.load(GOLDENS / f"{name}.npz", allow_pickle=False) as data:
+        golden = {key: data[key] for key in data.files}
+    module = Runner(lambda memory, inputs: port(case, memory, inputs))
+    memory, inputs = tf.constant(golden["memory"]), tf.constant(golden["decoder_inputs"])
+    module(memory, inputs)
+    variables = tf1track_core.tf1_variables(module)
+    assert list(variables) == case["variables"]
+    for var_name, variable in variables.items():
+        variable.assign(golden["var:" + var_name])
+    trainable = [variables[n] for n in case["trainable"]]
+
+    def step(memory, inputs):
+        with tf.GradientTape() as tape:
+            result = module(memory, inputs)
+            loss = (tf.reduce_sum(result["rnn_output"] * golden["loss_weights"])
+                    if "loss_weights" in golden else tf.constant(0.0))
+        return result, tape.gradient(loss, trainable)
+
+    result, grads = (tf.function(step) if use_function else step)(memory, inputs)
+    for key in ("rnn_output", "sample_id", "sequence_lengths", "alignment_history",
+                "final_attention"):
+        if key in golden:
+            np.testing.assert_allclose(result[key].numpy(), golden[key], **TOLERANCE,
+                                       err_msg=key)
+    if "loss_weights" in golden:
+        for var_name, grad in zip(case["trainable"], grads):
+            np.testing.assert_allclose(tf.convert_to_tensor(grad).numpy(),
+                                       golden["grad:" + var_name], **TOLERANCE,
+                                       err_msg=f"gradient of {var_name}")
+
+
+def test_luong_score_masking_and_alignments_by_hand():
+    memory = np.array([[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]], np.float32)  # [1, 3, 2]
+    query = np.array([[2.0, 1.0]], np.float32)
+    module = Runner(lambda: seq2seq.LuongAttention(2, memory, memory_sequence_length=[2])(
+        tf.constant(query), None)[0])
+    module()
+    kernel = tf1track_core.tf1_variables(module)["memory_layer/kernel"]
+    kernel.assign(tf.eye(2))
+    alignments = module().numpy()  # keys are recomputed from the new kernel in a new call
+    scores = (memory[0] @ np.eye(2) @ query[0])[:2]  # the third position is masked
+    expected = np.append(np.exp(scores) / np.exp(scores).sum(), 0.0)
+    np.testing.assert_allclose(alignments, [expected], rtol=1e-6)
+
+
+def test_bad_input_is_named():
+    memory = tf.zeros([1, 3, 2])
+    with pytest.raises(ValueError, match="Perhaps you need to set num_units"):
+        Runner(lambda: seq2seq.LuongAttention(4, memory)(tf.zeros([1, 3]), None))()
+    with pytest.raises(TypeError, match="Expected state to be instance of AttentionWrapperState"):
+        def bad_state():
+            mechanism = seq2seq.LuongAttention(2, memory)
+            cell = seq2seq.AttentionWrapper(rnn_cell.BasicLSTMCell(2), mechanism)
+            return cell(tf.zeros([1, 2]), cell.zero_state(1, tf.float32).cell_state)
+        Runner(bad_state)()
+    with pytest.raises(ValueError, match="attention_layer_size must contain exactly one"):
+        Runner(lambda: seq2seq.AttentionWrapper(rnn_cell.BasicLSTMCell(2),
+                                                seq2seq.LuongAttention(2, memory),
+                                                attention_layer_size=[2, 3]))()
