@@ -1,7 +1,4 @@
-"""What `tf.contrib.seq2seq` offered TF1 code: attention, decoders and helpers.
-
-Beam search (`BeamSearchDecoder`, `tile_batch`) is not ported yet.
-"""
+"""What `tf.contrib.seq2seq` offered TF1 code: attention, decoders, helpers, beam search."""
 
 from tf1track_core.seq2seq.attention_mechanisms import BahdanauAttention
 from tf1track_core.seq2seq.attention_mechanisms import LuongAttention
@@ -12,3 +9,9 @@ from tf1track_core.seq2seq.basic_decoder import BasicDecoderOutput
 from tf1track_core.seq2seq.decode import dynamic_decode
 from tf1track_core.seq2seq.helpers import GreedyEmbeddingHelper
 from tf1track_core.seq2seq.helpers import TrainingHelper
+from tf1track_core.seq2seq.beam_search import BeamSearchDecoder
+from tf1track_core.seq2seq.beam_search import BeamSearchDecoderOutput
+from tf1track_core.seq2seq.beam_search import BeamSearchDecoderState
+from tf1track_core.seq2seq.beam_search import FinalBeamSearchDecoderOutput
+from tf1track_core.seq2seq.beam_search import gather_tree
+from tf1track_core.seq2seq.beam_search import tile_batch
