@@ -5,7 +5,7 @@ transcribes its equations with TF core ops and the real legacy cells of
 tf-keras in a TF1 Session (see its docstring). The port runs the same cases in
 a tracked module: variable names in creation order, rnn outputs, sample ids,
 sequence lengths, alignment history and gradients must match, eager and in
-tf.function. Beam search is not ported yet.
+tf.function; beam search ids, parents, scores and backtracked predictions too.
 """
 
 import json
@@ -59,7 +59,8 @@ def port(case, memory, decoder_inputs):
 
 
 @pytest.mark.parametrize("use_function", [False, True], ids=["eager", "tf_function"])
-@pytest.mark.parametrize("name", sorted(MANIFEST["cases"]))
+@pytest.mark.parametrize("name", sorted(n for n, c in MANIFEST["cases"].items()
+                                        if c["helper"] != "beam"))
 def test_seq2seq_matches_tf1_reference(name, use_function):
     case = MANIFEST["cases"][name]
     with np.load(GOLDENS / f"{name}.npz", allow_pickle=False) as data:
@@ -121,3 +122,71 @@ def test_bad_input_is_named():
         Runner(lambda: seq2seq.AttentionWrapper(rnn_cell.BasicLSTMCell(2),
                                                 seq2seq.LuongAttention(2, memory),
                                                 attention_layer_size=[2, 3]))()
+
+
+def beam_port(case, memory):
+    """A beam-search case with tf1track's seq2seq, as TF1 (nmt-style) code would write it."""
+    k = case["beam_width"]
+    tiled_memory = seq2seq.tile_batch(memory, k)
+    tiled_length = seq2seq.tile_batch(tf.constant(case["memory_length"], tf.int32), k)
+    if case["mechanism"] == "luong":
+        mechanism = seq2seq.LuongAttention(case["attention_units"], tiled_memory,
+                                           memory_sequence_length=tiled_length,
+                                           scale=case["scale"])
+    else:
+        mechanism = seq2seq.BahdanauAttention(case["attention_units"], tiled_memory,
+                                              memory_sequence_length=tiled_length,
+                                              normalize=case["normalize"])
+    cell = seq2seq.AttentionWrapper(rnn_cell.BasicLSTMCell(case["units"]), mechanism,
+                                    attention_layer_size=case["attention_layer_size"])
+    embedding = v1.get_variable("embedding", [VOCAB, EMBED])
+    decoder = seq2seq.BeamSearchDecoder(
+        cell, embedding, tf.fill([BATCH], case["start_token"]), case["end_token"],
+        cell.zero_state(BATCH * k, tf.float32), k,
+        output_layer=layers.Dense(VOCAB, use_bias=False, name="output_projection"),
+        length_penalty_weight=case["length_penalty_weight"])
+    outputs, state, _ = seq2seq.dynamic_decode(decoder,
+                                               maximum_iterations=case["maximum_iterations"])
+    raw = outputs.beam_search_decoder_output
+    return {"predicted_ids": outputs.predicted_ids, "scores": raw.scores,
+            "step_ids": raw.predicted_ids, "parent_ids": raw.parent_ids,
+            "final_lengths": state.lengths}
+
+
+BEAM_CASES = sorted(n for n, c in MANIFEST["cases"].items() if c["helper"] == "beam")
+
+
+@pytest.mark.parametrize("use_function", [False, True], ids=["eager", "tf_function"])
+@pytest.mark.parametrize("name", BEAM_CASES)
+def test_beam_search_matches_tf1_reference(name, use_function):
+    case = MANIFEST["cases"][name]
+    with np.load(GOLDENS / f"{name}.npz", allow_pickle=False) as data:
+        golden = {key: data[key] for key in data.files}
+    module = Runner(lambda memory: beam_port(case, memory))
+    memory = tf.constant(golden["memory"])
+    module(memory)
+    variables = tf1track_core.tf1_variables(module)
+    assert list(variables) == case["variables"]
+    for var_name, variable in variables.items():
+        variable.assign(golden["var:" + var_name])
+    result = (tf.function(module) if use_function else module)(memory)
+    for key in ("step_ids", "parent_ids", "predicted_ids", "final_lengths"):
+        np.testing.assert_array_equal(result[key].numpy(), golden[key], err_msg=key)
+    np.testing.assert_allclose(result["scores"].numpy(), golden["scores"], **TOLERANCE)
+
+
+def test_length_penalty_and_gather_tree_by_hand():
+    from tf1track_core.seq2seq.beam_search import length_penalty
+    np.testing.assert_allclose(length_penalty(tf.constant([1, 4]), 0.6).numpy(),
+                               [(6 / 6) ** 0.6, (9 / 6) ** 0.6], rtol=1e-6)
+    assert length_penalty(tf.constant([3]), 0.0) == 1.0
+    step_ids = tf.constant([[[2, 2]], [[3, 1]], [[4, 5]]])  # [time, batch 1, beam 2]
+    parent_ids = tf.constant([[[0, 0]], [[1, 0]], [[0, 1]]])
+    tree = seq2seq.gather_tree(step_ids, parent_ids, [3], end_token=1).numpy()
+    # beam 0: 4 <- parent 0 at t2, whose t1 word 3 <- parent 1 at t1, t0 word of beam 1: 2
+    # beam 1: 5 <- parent 1: t1 word 1 (end) <- parent 0: t0 word 2; after the end: end.
+    assert tree[:, 0, 0].tolist() == [2, 3, 4]
+    assert tree[:, 0, 1].tolist() == [2, 1, 1]
+    np.testing.assert_array_equal(
+        seq2seq.tile_batch(tf.constant([[1, 2], [3, 4]]), 2).numpy(),
+        [[1, 2], [1, 2], [3, 4], [3, 4]])

@@ -124,6 +124,132 @@ def score_and_align(case, query, keys, memory_length):
     return tf.nn.softmax(score)
 
 
+def beam_reference(case, memory, memory_length):
+    """tf.contrib.seq2seq (r1.15) BeamSearchDecoder over the attention cell, unrolled.
+
+    Transcribed from beam_search_decoder.py: memory and state tiled per beam
+    (tile_batch); at t=0 only beam 0 is live (log-prob 0, others -inf and
+    finished); each step: log_softmax of the logits, finished beams forced to
+    the end token at zero cost, total = beam log-prob + step log-prob, length
+    +1 for every non-end word of a live beam, score = total / ((5+len)/6)^w,
+    top-k over beam*vocab per batch entry, parent = index // vocab, word =
+    index % vocab, cell state gathered by parent. Returns per-step tensors.
+    """
+    k = case["beam_width"]
+    units = case["units"]
+    tiled_memory = tf.reshape(tf.tile(tf.expand_dims(memory, 1), [1, k, 1, 1]),
+                              [BATCH * k, MEMORY_TIME, MEMORY_DEPTH])
+    tiled_length = tf.reshape(tf.tile(tf.expand_dims(memory_length, 1), [1, k]), [BATCH * k])
+    values = tiled_memory * tf.expand_dims(
+        tf.sequence_mask(tiled_length, MEMORY_TIME, tf.float32), -1)
+    keys = v1.layers.dense(values, case["attention_units"], use_bias=False, name="memory_layer")
+    embedding = v1.get_variable("embedding", [VOCAB, EMBED])
+    per_step = {"scores": [], "predicted_ids": [], "parent_ids": [], "finished": [],
+                "lengths": []}
+    end = case["end_token"]
+    with v1.variable_scope("decoder"):
+        with v1.variable_scope("attention_wrapper"):
+            cell = v1.nn.rnn_cell.BasicLSTMCell(units)
+            c, h = cell.zero_state(BATCH * k, tf.float32)
+            attention = tf.zeros([BATCH * k, case["attention_layer_size"]])
+        output_layer = v1.layers.Dense(VOCAB, use_bias=False, name="output_projection")
+        log_probs = tf.constant([[0.0] + [-np.inf] * (k - 1)] * BATCH)
+        finished = tf.constant([[False] + [True] * (k - 1)] * BATCH)
+        lengths = tf.zeros([BATCH, k], tf.int64)
+        inputs = tf.nn.embedding_lookup(embedding, tf.fill([BATCH * k], case["start_token"]))
+        for _ in range(case["maximum_iterations"]):
+            with v1.variable_scope("attention_wrapper", reuse=v1.AUTO_REUSE):
+                cell_output, (c, h) = cell(tf.concat([inputs, attention], -1), (c, h))
+                alignments = score_and_align(case, cell_output, keys, tiled_length)
+                context = tf.squeeze(tf.matmul(tf.expand_dims(alignments, 1), values), [1])
+                attention = v1.layers.dense(tf.concat([cell_output, context], 1),
+                                            case["attention_layer_size"], use_bias=False,
+                                            name="attention_layer", reuse=v1.AUTO_REUSE)
+            logits = tf.reshape(output_layer(attention), [BATCH, k, VOCAB])
+            step = tf.nn.log_softmax(logits)
+            end_row = tf.one_hot(end, VOCAB, on_value=0.0, off_value=np.finfo(np.float32).min)
+            step = tf.where(tf.tile(finished[:, :, None], [1, 1, VOCAB]),
+                            tf.broadcast_to(end_row, [BATCH, k, VOCAB]), step)
+            total = log_probs[:, :, None] + step
+            add = tf.cast(tf.logical_not(finished), tf.int64)[:, :, None] * tf.constant(
+                [0 if w == end else 1 for w in range(VOCAB)], tf.int64)
+            new_lengths = lengths[:, :, None] + add
+            weight = case["length_penalty_weight"]
+            penalty = (((5.0 + tf.cast(new_lengths, tf.float32)) ** weight) / (6.0 ** weight)
+                       if weight else 1.0)
+            scores = total / penalty
+            top_scores, indices = tf.math.top_k(tf.reshape(scores, [BATCH, k * VOCAB]), k=k)
+            parents = indices // VOCAB
+            words = indices % VOCAB
+            log_probs = tf.gather(tf.reshape(total, [BATCH, k * VOCAB]), indices, batch_dims=1)
+            prev_finished = tf.gather(finished, parents, batch_dims=1)
+            finished = tf.logical_or(prev_finished, tf.equal(words, end))
+            lengths = (tf.gather(lengths, parents, batch_dims=1)
+                       + tf.cast(tf.logical_not(prev_finished), tf.int64))
+            flat_parents = tf.reshape(parents + tf.range(BATCH)[:, None] * k, [-1])
+            c, h, attention = (tf.gather(x, flat_parents) for x in (c, h, attention))
+            inputs = tf.nn.embedding_lookup(embedding, tf.reshape(words, [-1]))
+            for key, value in (("scores", top_scores), ("predicted_ids", words),
+                               ("parent_ids", parents), ("finished", finished),
+                               ("lengths", lengths)):
+                per_step[key].append(value)
+    return per_step
+
+
+def backtrack(step_ids, parent_ids, max_lengths, end):
+    """TF1's GatherTree in NumPy: [time, batch, beam] ids along the parent pointers."""
+    steps, batch, beams = step_ids.shape
+    out = np.full_like(step_ids, end)
+    for b in range(batch):
+        for k in range(beams):
+            parent = k
+            for t in range(max_lengths[b] - 1, -1, -1):
+                out[t, b, k] = step_ids[t, b, parent]
+                parent = parent_ids[t, b, parent]
+            done = False
+            for t in range(max_lengths[b]):
+                if done:
+                    out[t, b, k] = end
+                elif out[t, b, k] == end:
+                    done = True
+    return out
+
+
+def record_beam(name, case, seed):
+    rng = np.random.default_rng(seed)
+    memory_value = rng.normal(size=(BATCH, MEMORY_TIME, MEMORY_DEPTH)).astype(np.float32)
+    graph = tf.Graph()
+    with graph.as_default():
+        per_step = beam_reference(case, tf.constant(memory_value),
+                                  tf.constant(case["memory_length"], tf.int32))
+        variables = v1.global_variables()
+        values = {v.op.name: (rng.normal(size=v.shape.as_list()) * 0.8).astype(np.float32)
+                  for v in variables}
+        with v1.Session(graph=graph) as session:
+            session.run(v1.global_variables_initializer())
+            for v in variables:
+                v.load(values[v.op.name], session)
+            fetched = session.run(per_step)
+    finished = np.stack(fetched["finished"])  # [steps, batch, beam]
+    all_done = np.flatnonzero(finished.reshape(len(finished), -1).all(axis=1))
+    steps = int(all_done[0]) + 1 if all_done.size else len(finished)
+    step_ids = np.stack(fetched["predicted_ids"])[:steps]
+    parent_ids = np.stack(fetched["parent_ids"])[:steps]
+    final_lengths = fetched["lengths"][steps - 1]
+    arrays = {"memory": memory_value, "decoder_inputs": np.zeros([BATCH, 1, EMBED], np.float32),
+              "scores": np.stack(fetched["scores"], 1)[:, :steps],
+              "step_ids": np.stack(fetched["predicted_ids"], 1)[:, :steps],
+              "parent_ids": np.stack(fetched["parent_ids"], 1)[:, :steps]}
+    arrays["final_lengths"] = final_lengths
+    arrays["predicted_ids"] = np.transpose(
+        backtrack(step_ids, parent_ids, final_lengths.max(axis=1), case["end_token"]), [1, 0, 2])
+    for v in variables:
+        arrays["var:" + v.op.name] = values[v.op.name]
+    np.savez(OUT_DIR / f"{name}.npz", **arrays)
+    return {**case, "variables": [v.op.name for v in variables],
+            "trainable": [], "steps": steps}
+
+
 def cut_at_all_finished(per_step_values):
     """Keeps the steps dynamic_decode would run: through the first all-finished step."""
     finished = np.stack(per_step_values["finished"])  # [steps, batch]
@@ -184,7 +310,8 @@ def main():
                           "tf-keras legacy cells (tests/goldens/record_seq2seq_goldens.py)",
                 "tensorflow": tf.__version__, "cases": {}}
     for seed, (name, case) in enumerate(sorted(CASES.items())):
-        manifest["cases"][name] = record(name, case, seed)
+        recorder = record_beam if case["helper"] == "beam" else record
+        manifest["cases"][name] = recorder(name, case, seed)
         print("recorded", name, manifest["cases"][name]["variables"])
     (OUT_DIR / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
 

@@ -23,4 +23,14 @@ CASES = {
         mechanism="bahdanau", normalize=False, units=4, attention_units=3,
         attention_layer_size=4, output_attention=True, helper="greedy", start_token=1,
         end_token=2, maximum_iterations=6, memory_length=[5, 2], decoder_length=[1, 1]),
+    "beam_search_luong_no_penalty": dict(
+        mechanism="luong", scale=True, units=4, attention_units=4, attention_layer_size=5,
+        output_attention=True, helper="beam", beam_width=3, length_penalty_weight=0.0,
+        start_token=1, end_token=2, maximum_iterations=6, memory_length=[5, 3],
+        decoder_length=[1, 1]),
+    "beam_search_bahdanau_length_penalty": dict(
+        mechanism="bahdanau", normalize=False, units=4, attention_units=3,
+        attention_layer_size=4, output_attention=True, helper="beam", beam_width=3,
+        length_penalty_weight=0.6, start_token=1, end_token=2, maximum_iterations=6,
+        memory_length=[4, 5], decoder_length=[1, 1]),
 }
