@@ -26,6 +26,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from layer_cases import CASES, apply_case  # noqa: E402
+from tf1_session import load_values, random_values  # noqa: E402
 
 OUT_DIR = pathlib.Path(__file__).resolve().parent / "layers"
 
@@ -43,16 +44,9 @@ def record(name, case, seed):
         grads = tf.gradients(loss, trainable + [x])
         reg_losses = tf.compat.v1.get_collection(tf.compat.v1.GraphKeys.REGULARIZATION_LOSSES)
         updates = tf.compat.v1.get_collection(tf.compat.v1.GraphKeys.UPDATE_OPS)
-        values = {}
-        for v in variables:
-            value = rng.normal(size=v.shape.as_list()).astype(np.float32)
-            if "variance" in v.op.name:
-                value = np.abs(value) + 0.5  # a variance is positive
-            values[v.op.name] = value
+        values = random_values(variables, rng)
         with tf.compat.v1.Session(graph=graph) as session:
-            session.run(tf.compat.v1.global_variables_initializer())
-            for v in variables:
-                v.load(values[v.op.name], session)
+            load_values(session, variables, values)
             out_value, grad_values, reg_values = session.run([out, grads, reg_losses])
             session.run(updates)
             updated = {v.op.name: session.run(v) for v in variables

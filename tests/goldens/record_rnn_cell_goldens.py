@@ -24,6 +24,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from rnn_cases import CASES, run_case  # noqa: E402
+from tf1_session import load_values, random_values  # noqa: E402
 
 OUT_DIR = pathlib.Path(__file__).resolve().parent / "rnn_cell"
 v1 = tf.compat.v1
@@ -43,12 +44,9 @@ def record(name, case, seed):
         loss_weights = [rng.normal(size=t.shape.as_list()).astype(np.float32) for t in flat]
         loss = tf.add_n([tf.reduce_sum(t * w) for t, w in zip(flat, loss_weights)])
         grads = tf.gradients(loss, trainable + [x])
-        values = {v.op.name: (rng.normal(size=v.shape.as_list()) * 0.5).astype(np.float32)
-                  for v in variables}
+        values = random_values(variables, rng, scale=0.5)
         with v1.Session(graph=graph) as session:
-            session.run(v1.global_variables_initializer())
-            for v in variables:
-                v.load(values[v.op.name], session)
+            load_values(session, variables, values)
             flat_values, grad_values = session.run([flat, grads])
     arrays = {"input": x_value, "grad_input": grad_values[-1]}
     for i, (value, weights) in enumerate(zip(flat_values, loss_weights)):

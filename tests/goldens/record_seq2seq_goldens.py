@@ -41,6 +41,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from seq2seq_cases import BATCH, CASES, EMBED, MEMORY_DEPTH, MEMORY_TIME, VOCAB  # noqa: E402
+from tf1_session import load_values, random_values  # noqa: E402
 
 OUT_DIR = pathlib.Path(__file__).resolve().parent / "seq2seq"
 v1 = tf.compat.v1
@@ -223,12 +224,9 @@ def record_beam(name, case, seed):
         per_step = beam_reference(case, tf.constant(memory_value),
                                   tf.constant(case["memory_length"], tf.int32))
         variables = v1.global_variables()
-        values = {v.op.name: (rng.normal(size=v.shape.as_list()) * 0.8).astype(np.float32)
-                  for v in variables}
+        values = random_values(variables, rng, scale=0.8)
         with v1.Session(graph=graph) as session:
-            session.run(v1.global_variables_initializer())
-            for v in variables:
-                v.load(values[v.op.name], session)
+            load_values(session, variables, values)
             fetched = session.run(per_step)
     finished = np.stack(fetched["finished"])  # [steps, batch, beam]
     all_done = np.flatnonzero(finished.reshape(len(finished), -1).all(axis=1))
@@ -276,12 +274,9 @@ def record(name, case, seed):
         logits = tf.stack(per_step["rnn_output"], 1)
         loss_weights = rng.normal(size=logits.shape.as_list()).astype(np.float32)
         grads = tf.gradients(tf.reduce_sum(logits * loss_weights), trainable)
-        values = {v.op.name: (rng.normal(size=v.shape.as_list()) * 0.5).astype(np.float32)
-                  for v in variables}
+        values = random_values(variables, rng, scale=0.5)
         with v1.Session(graph=graph) as session:
-            session.run(v1.global_variables_initializer())
-            for v in variables:
-                v.load(values[v.op.name], session)
+            load_values(session, variables, values)
             fetched, grad_values = session.run([per_step, grads])
     steps, lengths = cut_at_all_finished(fetched)
     arrays = {

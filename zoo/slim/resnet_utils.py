@@ -89,6 +89,21 @@ def stack_blocks_dense(net, blocks, output_stride=None, store_non_strided_activa
     return net
 
 
+def root_block(net, output_stride):
+    """The 7x7/2 `conv1` and 3x3/2 `pool1`; returns the net and the output stride left.
+
+    Raises:
+      ValueError: if `output_stride` is not a multiple of 4 (the root's stride).
+    """
+    if output_stride is not None:
+        if output_stride % 4 != 0:
+            raise ValueError("The output_stride needs to be a multiple of 4.")
+        output_stride //= 4
+    net = conv2d_same(net, 64, 7, stride=2, scope="conv1")
+    net = slim.max_pool2d(net, [3, 3], stride=2, scope="pool1")
+    return net, output_stride
+
+
 def classification_head(net, end_points, scope_name, num_classes, global_pool,
                         spatial_squeeze):
     """The end of slim's ResNets: global pool, 1x1 `logits` conv, squeeze, `predictions`."""

@@ -40,12 +40,7 @@ def resnet_v1(inputs, blocks, num_classes=None, is_training=True, global_pool=Tr
                 arg_scope([slim.batch_norm], is_training=is_training):
             net = inputs
             if include_root_block:
-                if output_stride is not None:
-                    if output_stride % 4 != 0:
-                        raise ValueError("The output_stride needs to be a multiple of 4.")
-                    output_stride //= 4
-                net = resnet_utils.conv2d_same(net, 64, 7, stride=2, scope="conv1")
-                net = slim.max_pool2d(net, [3, 3], stride=2, scope="pool1")
+                net, output_stride = resnet_utils.root_block(net, output_stride)
             net = resnet_utils.stack_blocks_dense(net, blocks, output_stride,
                                                   store_non_strided_activations)
             net = resnet_utils.classification_head(net, end_points, sc.name, num_classes,

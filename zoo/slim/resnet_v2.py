@@ -41,14 +41,9 @@ def resnet_v2(inputs, blocks, num_classes=None, is_training=True, global_pool=Tr
                 arg_scope([slim.batch_norm], is_training=is_training):
             net = inputs
             if include_root_block:
-                if output_stride is not None:
-                    if output_stride % 4 != 0:
-                        raise ValueError("The output_stride needs to be a multiple of 4.")
-                    output_stride //= 4
                 # The first unit's preact does BN and ReLU for the root conv.
                 with arg_scope([slim.conv2d], activation_fn=None, normalizer_fn=None):
-                    net = resnet_utils.conv2d_same(net, 64, 7, stride=2, scope="conv1")
-                net = slim.max_pool2d(net, [3, 3], stride=2, scope="pool1")
+                    net, output_stride = resnet_utils.root_block(net, output_stride)
             net = resnet_utils.stack_blocks_dense(net, blocks, output_stride)
             # Units end without BN and ReLU in v2: apply them once at the end.
             net = slim.batch_norm(net, activation_fn=tf.nn.relu, scope="postnorm")
