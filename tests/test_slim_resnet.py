@@ -89,12 +89,12 @@ def test_new_head_fine_tuning_pattern(tmp_path):
 
 def test_vgg_preprocessing_resizes_crops_and_subtracts_means():
     image = tf.fill([300, 400, 3], 200.0)
-    out = vgg_preprocessing.preprocess_for_eval(image)
+    out = vgg_preprocessing.preprocess_image(image)
     assert out.shape == (224, 224, 3)
     np.testing.assert_allclose(out.numpy()[0, 0], [200 - 123.68, 200 - 116.78, 200 - 103.94],
                                rtol=1e-5)
     gradient = tf.reshape(tf.range(256 * 512 * 3, dtype=tf.float32) % 256, [256, 512, 3])
-    cropped = vgg_preprocessing.preprocess_for_eval(gradient, 224, 224, 256)
+    cropped = vgg_preprocessing.preprocess_image(gradient, 224, 224, resize_side_min=256)
     # 256x512 is already at the resize side: the crop is the central 224x224.
     expected = gradient.numpy()[16:240, 144:368] - [123.68, 116.78, 103.94]
     np.testing.assert_allclose(cropped.numpy(), expected, rtol=1e-5, atol=1e-3)

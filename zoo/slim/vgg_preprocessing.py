@@ -28,8 +28,18 @@ def _central_crop(image, height, width):
     return tf.slice(image, tf.stack([top, left, 0]), [height, width, 3])
 
 
-def preprocess_for_eval(image, output_height=224, output_width=224, resize_side=256):
-    """An [H, W, 3] RGB image (0-255) -> a float [output_height, output_width, 3] input."""
+def preprocess_image(image, output_height=224, output_width=224, is_training=False,
+                     resize_side_min=256):
+    """slim's `preprocess_image` for inference: [H, W, 3] RGB (0-255) -> network input.
+
+    Raises:
+      NotImplementedError: for `is_training=True` (slim's random crops and flips
+        are not ported; fine-tune with your own augmentation).
+    """
+    if is_training:
+        raise NotImplementedError("vgg_preprocessing training augmentation is not ported; "
+                                  "use is_training=False.")
+    resize_side = resize_side_min
     image = tf.cast(image, tf.float32)
     image = _aspect_preserving_resize(image, resize_side)
     image = _central_crop(image, output_height, output_width)
