@@ -60,6 +60,12 @@ CASES = {
                                          call={"training": True}),
     "batch_norm_class_training": dict(layer="BatchNormalization", input=[4, 2, 2, 3],
                                       kwargs={"scale": False}, call={"training": True}, cls=True),
+    "batch_norm_fused_float16_training": dict(
+        layer="batch_normalization", input=[4, 3, 3, 5], input_dtype="float16",
+        call={"training": True}),
+    "batch_norm_2d_float16_training": dict(layer="batch_normalization", input=[6, 5],
+                                           input_dtype="float16", call={"training": True}),
+    "dense_float16": dict(layer="dense", input=[3, 4], args=[5], input_dtype="float16"),
     "dropout_inference": dict(layer="dropout", input=[3, 4], kwargs={"rate": 0.5},
                               call={"training": False}),
     "max_pooling1d": dict(layer="max_pooling1d", input=[2, 9, 3], args=[3, 2],

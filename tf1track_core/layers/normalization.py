@@ -79,17 +79,19 @@ class BatchNormalization(Layer):
         else:
             param_shape = [input_shape[i] if i in self.axis else 1 for i in range(rank)]
         self.gamma = self.add_weight(
-            "gamma", param_shape, initializer=self.gamma_initializer,
-            regularizer=self.gamma_regularizer, constraint=self.gamma_constraint) if self.scale else None
+            "gamma", param_shape, dtype=self._param_dtype, initializer=self.gamma_initializer,
+            regularizer=self.gamma_regularizer,
+            constraint=self.gamma_constraint) if self.scale else None
         self.beta = self.add_weight(
-            "beta", param_shape, initializer=self.beta_initializer,
-            regularizer=self.beta_regularizer, constraint=self.beta_constraint) if self.center else None
+            "beta", param_shape, dtype=self._param_dtype, initializer=self.beta_initializer,
+            regularizer=self.beta_regularizer,
+            constraint=self.beta_constraint) if self.center else None
         # TF1 never partitioned the moving statistics, whatever the scope said.
         partitioner = self._scope.partitioner
         self._scope.set_partitioner(None)
         try:
             moving = dict(trainable=False, synchronization=tf.VariableSynchronization.ON_READ,
-                          aggregation=tf.VariableAggregation.MEAN)
+                          aggregation=tf.VariableAggregation.MEAN, dtype=self._param_dtype)
             self.moving_mean = self.add_weight(
                 "moving_mean", param_shape, initializer=self.moving_mean_initializer, **moving)
             self.moving_variance = self.add_weight(
@@ -98,6 +100,11 @@ class BatchNormalization(Layer):
         finally:
             self._scope.set_partitioner(partitioner)
         self._param_shape = param_shape
+
+    @property
+    def _param_dtype(self):
+        # TF1 kept the parameters of a half-precision batch norm in float32.
+        return tf.float32 if self.dtype in (tf.float16, tf.bfloat16) else self.dtype
 
     def _fused_data_format(self, rank):
         """The fused kernel's data format, or None where TF1 fell back to moments."""
@@ -119,13 +126,9 @@ class BatchNormalization(Layer):
             self._update_moving_statistics(mean, variance, known, training)
         return outputs
 
-    def _gamma_beta(self, dtype):
-        gamma = self.gamma if self.scale else tf.ones(self._param_shape, dtype)
-        beta = self.beta if self.center else tf.zeros(self._param_shape, dtype)
-        return gamma, beta
-
     def _fused(self, inputs, known, training):
-        gamma, beta = self._gamma_beta(self.dtype)
+        gamma = self.gamma if self.scale else tf.ones(self._param_shape, self._param_dtype)
+        beta = self.beta if self.center else tf.zeros(self._param_shape, self._param_dtype)
 
         def train():
             return v1.nn.fused_batch_norm(
@@ -142,6 +145,11 @@ class BatchNormalization(Layer):
         return tf.cond(tf.cast(training, tf.bool), train, infer)
 
     def _moments(self, inputs, known, training):
+        input_dtype = inputs.dtype
+        if input_dtype in (tf.float16, tf.bfloat16):
+            # Statistics in float32, as TF1 did; the output goes back to half.
+            outputs, mean, variance = self._moments(tf.cast(inputs, tf.float32), known, training)
+            return tf.cast(outputs, input_dtype), mean, variance
         rank = inputs.shape.rank
         reduction_axes = [i for i in range(rank) if i not in self.axis]
         broadcast_shape = [1] * rank
@@ -159,7 +167,7 @@ class BatchNormalization(Layer):
             mean, variance = self.moving_mean, self.moving_variance
         else:
             batch_mean, batch_variance = tf.nn.moments(
-                tf.cast(inputs, self.dtype), reduction_axes, keepdims=keep_dims)
+                tf.cast(inputs, self._param_dtype), reduction_axes, keepdims=keep_dims)
             if known is True:
                 mean, variance = batch_mean, batch_variance
             else:
