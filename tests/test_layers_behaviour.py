@@ -173,3 +173,41 @@ def test_bad_arguments_name_the_problem():
     with pytest.raises(ValueError, match="last dimension of the inputs to Dense must be defined"):
         tf.function(lambda x: tf1_layers.dense(x, 2)).get_concrete_function(
             tf.TensorSpec([None, None]))
+
+
+@pytest.mark.parametrize("layer_fn, kwargs", [
+    (tf1_layers.conv2d, dict(filters=4, kernel_size=3, strides=2, padding="same")),
+    (tf1_layers.conv1d, dict(filters=4, kernel_size=3, padding="causal", dilation_rate=2)),
+    (tf1_layers.separable_conv2d, dict(filters=4, kernel_size=3, depth_multiplier=2)),
+    (tf1_layers.conv3d, dict(filters=2, kernel_size=2)),
+])
+def test_channels_first_convolutions_equal_channels_last_on_a_cpu(layer_fn, kwargs):
+    """TF's CPU kernels are channels-last only; channels_first runs through them, same numbers."""
+    rank = {tf1_layers.conv1d: 1, tf1_layers.conv3d: 3}.get(layer_fn, 2)
+    rng = np.random.default_rng(0)
+    x_last = tf.constant(rng.normal(size=(2,) + (7,) * rank + (3,)).astype("float32"))
+    to_first = [0, rank + 1] + list(range(1, rank + 1))
+    to_last = [0] + list(range(2, rank + 2)) + [1]
+    last = Runner(lambda x: layer_fn(x, name="conv", **kwargs))
+    first = Runner(lambda x: layer_fn(x, name="conv", data_format="channels_first", **kwargs))
+    expected = last(x_last)
+    first(tf.transpose(x_last, to_first))
+    for name, variable in tf1_variables(first).items():
+        variable.assign(tf1_variables(last)[name])
+    got = first(tf.transpose(x_last, to_first))
+    np.testing.assert_allclose(tf.transpose(got, to_last).numpy(), expected.numpy(),
+                               rtol=1e-5, atol=1e-5)
+
+
+def test_official_resnet_channels_first_equals_channels_last():
+    import zoo
+    images = np.random.default_rng(1).uniform(size=(2, 32, 32, 3)).astype("float32")
+    last = zoo.build("official_resnet", resnet_size=18, num_classes=3)
+    first = zoo.build("official_resnet", resnet_size=18, num_classes=3,
+                      data_format="channels_first")
+    expected = last(images, training=True)
+    first(images, training=True)
+    for name, variable in tf1_variables(first).items():
+        variable.assign(tf1_variables(last)[name])
+    np.testing.assert_allclose(first(images, training=True).numpy(), expected.numpy(),
+                               rtol=1e-4, atol=1e-4)

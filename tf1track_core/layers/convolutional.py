@@ -33,6 +33,11 @@ def tf_data_format(data_format, rank):
     raise ValueError(f"data_format must be 'channels_last' or 'channels_first', got {data_format!r}.")
 
 
+def channels_first_supported():
+    """Whether convolutions may run channels-first: TF's CPU kernels are channels-last only."""
+    return bool(tf.config.list_logical_devices("GPU"))
+
+
 def _to_channels_last(x, rank):
     return tf.transpose(x, [0] + list(range(2, rank + 2)) + [1])
 
@@ -82,14 +87,25 @@ class _Conv(KernelBiasLayer):
             pads[time_axis] = [left, 0]
             inputs = tf.pad(inputs, pads)
             padding = "VALID"
-        outputs = tf.nn.convolution(
-            inputs, self.kernel, strides=list(self.strides), padding=padding,
-            dilations=list(self.dilation_rate), data_format=self._tf_data_format)
+        outputs = self._convolution(inputs, padding)
         if self.use_bias and self.rank == 1 and self.data_format == "channels_first":
             # TF1 broadcast the bias here rather than use bias_add's NCW.
             outputs += tf.reshape(self.bias, (1, self.filters, 1))
             return self.apply_activation(outputs)
         return self.bias_and_activation(outputs, data_format=self._tf_data_format)
+
+
+    def _convolution(self, inputs, padding):
+        if self.data_format == "channels_first" and not channels_first_supported():
+            # Same numbers through channels-last kernels (TF1 would fail on a CPU here).
+            outputs = tf.nn.convolution(
+                _to_channels_last(inputs, self.rank), self.kernel, strides=list(self.strides),
+                padding=padding, dilations=list(self.dilation_rate),
+                data_format=tf_data_format("channels_last", self.rank))
+            return _to_channels_first(outputs, self.rank)
+        return tf.nn.convolution(
+            inputs, self.kernel, strides=list(self.strides), padding=padding,
+            dilations=list(self.dilation_rate), data_format=self._tf_data_format)
 
 
 class Conv1D(_Conv):
@@ -194,15 +210,18 @@ class SeparableConv2D(_Conv):
 
     def call(self, inputs):
         inputs = tf.convert_to_tensor(inputs)
-        if self.data_format == "channels_last":
-            strides = (1,) + self.strides + (1,)
+        transpose = self.data_format == "channels_first" and not channels_first_supported()
+        if transpose:  # channels-last kernels only on a CPU; same numbers
+            inputs = _to_channels_last(inputs, 2)
+        if self.data_format == "channels_last" or transpose:
+            strides, data_format = (1,) + self.strides + (1,), "NHWC"
         else:
-            strides = (1, 1) + self.strides
+            strides, data_format = (1, 1) + self.strides, "NCHW"
         outputs = tf.nn.separable_conv2d(
             inputs, self.depthwise_kernel, self.pointwise_kernel, strides=strides,
-            padding=self.padding.upper(), dilations=self.dilation_rate,
-            data_format=self._tf_data_format)
-        return self.bias_and_activation(outputs, data_format=self._tf_data_format)
+            padding=self.padding.upper(), dilations=self.dilation_rate, data_format=data_format)
+        outputs = self.bias_and_activation(outputs, data_format=data_format)
+        return _to_channels_first(outputs, 2) if transpose else outputs
 
 
 def _functional(layer_class, doc):
