@@ -24,7 +24,7 @@ _HOLDER_ATTRIBUTE = "_tf1_style_variables"
 
 def store_of(obj):
     """The `TF1VariableStore` of `obj`, or None if it never ran tracked code."""
-    return obj.__dict__.get(_STORE_ATTRIBUTE)
+    return getattr(obj, "__dict__", {}).get(_STORE_ATTRIBUTE)
 
 
 def get_or_create_store(obj, store_factory):
