@@ -26,17 +26,20 @@ MANIFEST = json.loads((GOLDENS / "manifest.json").read_text())
 TOLERANCE = dict(rtol=1e-5, atol=1e-5)
 
 
+def attention_mechanism(case, memory, memory_length):
+    """The case's Luong or Bahdanau mechanism over `memory`."""
+    if case["mechanism"] == "luong":
+        return seq2seq.LuongAttention(case["attention_units"], memory,
+                                      memory_sequence_length=memory_length, scale=case["scale"])
+    return seq2seq.BahdanauAttention(case["attention_units"], memory,
+                                     memory_sequence_length=memory_length,
+                                     normalize=case["normalize"])
+
+
 def port(case, memory, decoder_inputs):
     """The case with tf1track's seq2seq, as TF1 user code would write it."""
-    memory_length = tf.constant(case["memory_length"], tf.int32)
-    if case["mechanism"] == "luong":
-        mechanism = seq2seq.LuongAttention(case["attention_units"], memory,
-                                           memory_sequence_length=memory_length,
-                                           scale=case["scale"])
-    else:
-        mechanism = seq2seq.BahdanauAttention(case["attention_units"], memory,
-                                              memory_sequence_length=memory_length,
-                                              normalize=case["normalize"])
+    mechanism = attention_mechanism(case, memory,
+                                    tf.constant(case["memory_length"], tf.int32))
     cell = seq2seq.AttentionWrapper(rnn_cell.BasicLSTMCell(case["units"]), mechanism,
                                     attention_layer_size=case["attention_layer_size"],
                                     alignment_history=True,
@@ -129,14 +132,7 @@ def beam_port(case, memory):
     k = case["beam_width"]
     tiled_memory = seq2seq.tile_batch(memory, k)
     tiled_length = seq2seq.tile_batch(tf.constant(case["memory_length"], tf.int32), k)
-    if case["mechanism"] == "luong":
-        mechanism = seq2seq.LuongAttention(case["attention_units"], tiled_memory,
-                                           memory_sequence_length=tiled_length,
-                                           scale=case["scale"])
-    else:
-        mechanism = seq2seq.BahdanauAttention(case["attention_units"], tiled_memory,
-                                              memory_sequence_length=tiled_length,
-                                              normalize=case["normalize"])
+    mechanism = attention_mechanism(case, tiled_memory, tiled_length)
     cell = seq2seq.AttentionWrapper(rnn_cell.BasicLSTMCell(case["units"]), mechanism,
                                     attention_layer_size=case["attention_layer_size"])
     embedding = v1.get_variable("embedding", [VOCAB, EMBED])

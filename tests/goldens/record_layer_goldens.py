@@ -15,7 +15,6 @@ losses, and (batch norm in training) the moving statistics after the update.
 One `<case>.npz` per case (numeric arrays only) and `manifest.json`.
 """
 
-import json
 import os
 import pathlib
 
@@ -26,7 +25,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from layer_cases import CASES, apply_case  # noqa: E402
-from tf1_session import load_values, random_values  # noqa: E402
+from tf1_session import load_values, random_values, record_all  # noqa: E402
 
 OUT_DIR = pathlib.Path(__file__).resolve().parent / "layers"
 
@@ -65,17 +64,8 @@ def record(name, case, seed):
 
 
 def main():
-    OUT_DIR.mkdir(parents=True, exist_ok=True)
-    manifest = {
-        "source": "tf-keras legacy tf.compat.v1.layers in TF1 graph mode "
-                  "(tests/goldens/record_layer_goldens.py)",
-        "tensorflow": tf.__version__,
-        "cases": {},
-    }
-    for seed, (name, case) in enumerate(sorted(CASES.items())):
-        manifest["cases"][name] = record(name, case, seed)
-        print("recorded", name, manifest["cases"][name]["variables"])
-    (OUT_DIR / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    record_all(OUT_DIR, "tf-keras legacy tf.compat.v1.layers in TF1 graph mode "
+               "(tests/goldens/record_layer_goldens.py)", CASES, record)
 
 
 if __name__ == "__main__":

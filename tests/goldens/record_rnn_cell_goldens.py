@@ -13,7 +13,6 @@ and the inputs. One `<case>.npz` per case (numeric arrays only) and
 `manifest.json`.
 """
 
-import json
 import os
 import pathlib
 
@@ -24,7 +23,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from rnn_cases import CASES, run_case  # noqa: E402
-from tf1_session import load_values, random_values  # noqa: E402
+from tf1_session import load_values, random_values, record_all  # noqa: E402
 
 OUT_DIR = pathlib.Path(__file__).resolve().parent / "rnn_cell"
 v1 = tf.compat.v1
@@ -62,14 +61,8 @@ def record(name, case, seed):
 
 
 def main():
-    OUT_DIR.mkdir(parents=True, exist_ok=True)
-    manifest = {"source": "tf-keras legacy tf.compat.v1.nn.rnn_cell with TF core's RNN "
-                          "drivers in TF1 graph mode (tests/goldens/record_rnn_cell_goldens.py)",
-                "tensorflow": tf.__version__, "cases": {}}
-    for seed, (name, case) in enumerate(sorted(CASES.items())):
-        manifest["cases"][name] = record(name, case, seed)
-        print("recorded", name, manifest["cases"][name]["variables"])
-    (OUT_DIR / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    record_all(OUT_DIR, "tf-keras legacy tf.compat.v1.nn.rnn_cell with TF core's RNN drivers "
+               "in TF1 graph mode (tests/goldens/record_rnn_cell_goldens.py)", CASES, record)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,6 @@ linear loss for the teacher-forced cases.
     TF_USE_LEGACY_KERAS=1 python tests/goldens/record_seq2seq_goldens.py
 """
 
-import json
 import math
 import os
 import pathlib
@@ -41,20 +40,19 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from seq2seq_cases import BATCH, CASES, EMBED, MEMORY_DEPTH, MEMORY_TIME, VOCAB  # noqa: E402
-from tf1_session import load_values, random_values  # noqa: E402
+from tf1_session import load_values, random_values, record_all  # noqa: E402
 
 OUT_DIR = pathlib.Path(__file__).resolve().parent / "seq2seq"
 v1 = tf.compat.v1
 
 
-def reference(case, memory, memory_length, decoder_inputs, decoder_length, embedding_rows):
+def reference(case, memory, memory_length, decoder_inputs, decoder_length):
     """The TF1 graph of one case; returns per-step tensors (unrolled)."""
     units = case["units"]
     values = memory * tf.expand_dims(tf.sequence_mask(memory_length, MEMORY_TIME, tf.float32), -1)
     keys = v1.layers.dense(values, case["attention_units"], use_bias=False, name="memory_layer")
     embedding = (v1.get_variable("embedding", [VOCAB, EMBED])
                  if case["helper"] == "greedy" else None)
-    del embedding_rows
     steps = case.get("maximum_iterations") or int(max(case["decoder_length"]))
     per_step = {"rnn_output": [], "sample_id": [], "finished": [], "alignments": []}
     with v1.variable_scope("decoder"):
@@ -268,7 +266,7 @@ def record(name, case, seed):
         memory_length = tf.constant(case["memory_length"], tf.int32)
         decoder_inputs = tf.constant(decoder_value)
         decoder_length = tf.constant(case["decoder_length"], tf.int32)
-        per_step = reference(case, memory, memory_length, decoder_inputs, decoder_length, None)
+        per_step = reference(case, memory, memory_length, decoder_inputs, decoder_length)
         variables = v1.global_variables()
         trainable = v1.trainable_variables()
         logits = tf.stack(per_step["rnn_output"], 1)
@@ -300,15 +298,10 @@ def record(name, case, seed):
 
 
 def main():
-    OUT_DIR.mkdir(parents=True, exist_ok=True)
-    manifest = {"source": "TF1 graph-mode reference of tf.contrib.seq2seq from TF core ops and "
-                          "tf-keras legacy cells (tests/goldens/record_seq2seq_goldens.py)",
-                "tensorflow": tf.__version__, "cases": {}}
-    for seed, (name, case) in enumerate(sorted(CASES.items())):
-        recorder = record_beam if case["helper"] == "beam" else record
-        manifest["cases"][name] = recorder(name, case, seed)
-        print("recorded", name, manifest["cases"][name]["variables"])
-    (OUT_DIR / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    record_all(OUT_DIR, "TF1 graph-mode reference of tf.contrib.seq2seq from TF core ops and "
+               "tf-keras legacy cells (tests/goldens/record_seq2seq_goldens.py)", CASES,
+               lambda name, case, seed: (record_beam if case["helper"] == "beam" else record)(
+                   name, case, seed))
 
 
 if __name__ == "__main__":

@@ -20,3 +20,16 @@ def load_values(session, variables, values):
     session.run(tf.compat.v1.global_variables_initializer())
     for variable in variables:
         variable.load(values[variable.op.name], session)
+
+
+def record_all(out_dir, source, cases, record):
+    """Runs `record(name, case, seed)` for every case (seeded by sorted order) and writes
+    `manifest.json` with what each returns."""
+    import json
+    import tensorflow as tf
+    out_dir.mkdir(parents=True, exist_ok=True)
+    manifest = {"source": source, "tensorflow": tf.__version__, "cases": {}}
+    for seed, (name, case) in enumerate(sorted(cases.items())):
+        manifest["cases"][name] = record(name, case, seed)
+        print("recorded", name, manifest["cases"][name]["variables"])
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")

@@ -20,6 +20,12 @@ class Block(collections.namedtuple("Block", ["scope", "unit_fn", "args"])):
     """A ResNet block: its scope, unit function and one kwargs dict per unit."""
 
 
+def bottleneck_block(scope, unit_fn, base_depth, num_units, stride):
+    """A block of `num_units` bottleneck units (depth 4 * base_depth); the stride is on the last."""
+    unit = {"depth": base_depth * 4, "depth_bottleneck": base_depth, "stride": 1}
+    return Block(scope, unit_fn, [unit] * (num_units - 1) + [dict(unit, stride=stride)])
+
+
 def subsample(inputs, factor, scope=None):
     """Subsamples by `factor` with a 1x1 max pool (identity for factor 1)."""
     if factor == 1:

@@ -50,9 +50,7 @@ def resnet_v1(inputs, blocks, num_classes=None, is_training=True, global_pool=Tr
 
 def resnet_v1_block(scope, base_depth, num_units, stride):
     """A v1 bottleneck block; the stride is on its last unit."""
-    unit = {"depth": base_depth * 4, "depth_bottleneck": base_depth, "stride": 1}
-    return resnet_utils.Block(scope, bottleneck,
-                              [unit] * (num_units - 1) + [dict(unit, stride=stride)])
+    return resnet_utils.bottleneck_block(scope, bottleneck, base_depth, num_units, stride)
 
 
 # Units per block of the four standard depths (blocks 1-4, strides 2, 2, 2, 1).

@@ -54,6 +54,4 @@ def resnet_v2(inputs, blocks, num_classes=None, is_training=True, global_pool=Tr
 
 def resnet_v2_block(scope, base_depth, num_units, stride):
     """A v2 bottleneck block; the stride is on its last unit."""
-    unit = {"depth": base_depth * 4, "depth_bottleneck": base_depth, "stride": 1}
-    return resnet_utils.Block(scope, bottleneck,
-                              [unit] * (num_units - 1) + [dict(unit, stride=stride)])
+    return resnet_utils.bottleneck_block(scope, bottleneck, base_depth, num_units, stride)
