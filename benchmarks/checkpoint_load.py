@@ -161,23 +161,54 @@ def measure_times(runs, rounds, cold_directory=None):
 
 
 def fresh_process_peak(prefix, shapes, queue):
-    """In a new process: build the model, then the peak extra memory of one load."""
+    """In a new process: build the model, then measure one load's peak memory.
+
+    Puts `(peak extra resident bytes, peak extra bytes TF's allocator had in
+    use or None where it keeps no statistics)`.
+    """
     model = Model(shapes)
     model()
-    queue.put(peak_extra_memory(lambda: load_tf1_checkpoint(model, prefix)))
+    try:
+        tf.config.experimental.reset_memory_stats("CPU:0")
+        in_use_before = tf.config.experimental.get_memory_info("CPU:0")["current"]
+    except ValueError:  # TF's plain CPU allocator keeps no statistics
+        in_use_before = None
+    resident = peak_extra_memory(lambda: load_tf1_checkpoint(model, prefix))
+    in_use = None
+    if in_use_before is not None:
+        in_use = tf.config.experimental.get_memory_info("CPU:0")["peak"] - in_use_before
+    queue.put((resident, in_use))
 
 
-def peak_in_fresh_process(prefix, shapes):
-    # A fixed mmap threshold makes glibc return freed large buffers to the OS
-    # at once, so resident memory follows live memory (by default glibc raises
-    # the threshold after the first free and keeps such buffers resident).
-    os.environ["MALLOC_MMAP_THRESHOLD_"] = str(128 * 1024)
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    child = context.Process(target=fresh_process_peak, args=(prefix, shapes, queue))
-    child.start()
-    peak = queue.get()
-    child.join()
+def peak_in_fresh_process(prefix, shapes, pooling_allocator):
+    """One load's peak extra memory in a fresh process, with either CPU allocator.
+
+    `pooling_allocator=False` turns oneDNN off, so TF allocates with malloc;
+    a fixed mmap threshold then makes glibc return freed large buffers to the
+    OS at once (by default glibc raises the threshold after the first free
+    and keeps such buffers resident), so resident memory follows live memory.
+    With True, TF's default oneDNN allocator pools large buffers (a BFC
+    arena): resident memory then also counts arena pages the load touched
+    that earlier allocations had reserved, and the allocator's own peak
+    bytes in use is reported besides.
+    """
+    settings = {"TF_ENABLE_ONEDNN_OPTS": "1" if pooling_allocator else "0",
+                "MALLOC_MMAP_THRESHOLD_": str(128 * 1024)}
+    saved = {key: os.environ.get(key) for key in settings}
+    os.environ.update(settings)
+    try:
+        context = multiprocessing.get_context("spawn")
+        queue = context.Queue()
+        child = context.Process(target=fresh_process_peak, args=(prefix, shapes, queue))
+        child.start()
+        peak = queue.get()
+        child.join()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     return peak
 
 
@@ -205,12 +236,13 @@ def main():
             fn()  # warm up TF
         results = {"warm page cache": measure_times(runs, args.rounds),
                    "cold (evicted)": measure_times(runs, args.rounds, cold_directory=directory)}
-        peak = peak_in_fresh_process(prefix, shapes)
         # The same for a 2-variable checkpoint: the constant cost of any load
         # (TF kernels, op set-up), which the target allows on top.
         tiny = {"a": (10,), "b": (3, 3)}
-        constant = peak_in_fresh_process(
-            write_tf1_checkpoint(os.path.join(directory, "tiny"), tiny), tiny)
+        tiny_prefix = write_tf1_checkpoint(os.path.join(directory, "tiny"), tiny)
+        memory = {pooling: (peak_in_fresh_process(prefix, shapes, pooling),
+                            peak_in_fresh_process(tiny_prefix, tiny, pooling))
+                  for pooling in (False, True)}
     print(f"checkpoint: {len(shapes)} variables, {sum(sizes.values()) / 1e6:.1f} MB; "
           f"largest tensor {largest / 1e6:.1f} MB; medians of {args.rounds} rounds")
     for label, medians in results.items():
@@ -223,10 +255,20 @@ def main():
     print(f"load / raw read, cold (disk limit): "
           f"{results['cold (evicted)']['load_tf1_checkpoint'] / results['cold (evicted)']['raw read']:.2f}"
           " (target <= 2)")
-    print(f"peak extra memory of one load (fresh process): {peak / 1e6:.1f} MB; of a "
-          f"2-variable load (the constant): {constant / 1e6:.1f} MB")
-    print(f"  (peak - constant) / largest tensor: {(peak - constant) / largest:.2f} "
+    (resident, _), (constant, _) = memory[False]
+    print(f"peak extra memory of one load, fresh process, TF's plain (malloc) CPU allocator: "
+          f"{resident / 1e6:.1f} MB resident; of a 2-variable load (the constant): "
+          f"{constant / 1e6:.1f} MB")
+    print(f"  (peak - constant) / largest tensor: {(resident - constant) / largest:.2f} "
           f"(target <= 1.2; model {sum(sizes.values()) / 1e6:.1f} MB)")
+    (resident, in_use), (constant, tiny_in_use) = memory[True]
+    if in_use is None:
+        print("(TF's oneDNN pooling allocator is not available on this machine)")
+        return
+    print(f"with TF's default pooling oneDNN allocator: peak bytes in use "
+          f"{in_use / 1e6:.1f} MB ({in_use / largest:.2f}x largest tensor; the 2-variable load: "
+          f"{tiny_in_use / 1e6:.1f} MB); resident {resident / 1e6:.1f} MB "
+          f"({(resident - constant) / largest:.2f}x, arena pages touched)")
 
 
 if __name__ == "__main__":

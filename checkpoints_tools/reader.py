@@ -8,10 +8,10 @@ is asked for; each read is verified by TensorFlow (checksums, sizes).
 """
 
 import dataclasses
+import math
 import os
 import re
 
-import numpy as np
 import tensorflow as tf
 
 
@@ -30,7 +30,7 @@ class TensorInfo:
     @property
     def num_elements(self):
         """Number of scalars in the tensor."""
-        return int(np.prod(self.shape, dtype=np.int64))
+        return math.prod(self.shape)
 
     @property
     def num_bytes(self):
