@@ -2,20 +2,23 @@
 
 Writes (once, in a temporary directory) a TF1 `Saver` checkpoint with the 267
 variables of TF-Slim's `resnet_v1_50` (BN with gamma; ~102 MB), then measures,
-interleaved over several rounds (warm page cache for all three):
+interleaved over several rounds:
 
 * raw read — the data file's bytes read into a reused buffer (the disk
   limit, the strict baseline the target refers to), and for reference the
   plain `open().read()` of the files (which also allocates their size);
 * `load_tf1_checkpoint` — plan, verify-read and assign, by TF1 name;
 * `tf.train.Checkpoint` restore of the same variables from a TF2 checkpoint;
+* one TF read pass assigned as it goes — what the load would cost without
+  its verify pass (not atomic: shown to price atomicity, not offered);
 
 each twice: from a warm page cache, and cold (the files evicted with
 posix_fadvise before every run, so "raw read" is the disk limit). It also
-measures, in a fresh process, the peak extra resident memory of one
-`load_tf1_checkpoint` (sampled) against the largest tensor. Targets: load <=
-2x the raw (cold, disk-limited) read; peak extra memory <= 1.2x the largest
-tensor plus a constant.
+measures, in fresh processes, the peak extra memory of one
+`load_tf1_checkpoint` against the largest tensor, under TF's plain (malloc)
+CPU allocator and its default pooling oneDNN one (see
+`peak_in_fresh_process`). Targets: load <= 2x the raw (cold, disk-limited)
+read; peak extra memory <= 1.2x the largest tensor plus a constant.
 
 Run: python benchmarks/checkpoint_load.py [--rounds 5]
 """
@@ -35,6 +38,7 @@ import tensorflow as tf  # noqa: E402
 
 import tf1track_core  # noqa: E402
 from checkpoints_tools import load_tf1_checkpoint  # noqa: E402
+from checkpoints_tools.reader import TF1Checkpoint  # noqa: E402
 
 v1 = tf.compat.v1
 
@@ -96,6 +100,22 @@ def read_whole_files(prefix):
         if entry.startswith(base + ".data-"):
             with open(os.path.join(directory, entry), "rb") as handle:
                 handle.read()
+
+
+def read_and_assign_once(model, prefix):
+    """One pass of TF reads straight into the variables, without the verify pass.
+
+    Not a way to load (a corrupt tensor found midway would leave earlier
+    variables assigned); measured to show what the atomic load's second pass
+    costs.
+    """
+    checkpoint = TF1Checkpoint(prefix)
+    variables = {v.name.split(":")[0]: v for v in model.variables}
+    names = sorted(checkpoint.tensors)
+    largest = max(checkpoint.tensors[n].num_bytes for n in names)
+    for batch in checkpoint.read_batches(names, largest // 2):
+        for name, value in batch.items():
+            variables[name].assign(value)
 
 
 def read_raw(prefix, buffer):
@@ -231,6 +251,7 @@ def main():
             "load_tf1_checkpoint": lambda: load_tf1_checkpoint(model, prefix),
             "tf.train.Checkpoint restore": lambda: tf.train.Checkpoint(model=model).read(
                 tf2_path).assert_existing_objects_matched(),
+            "one pass, not atomic": lambda: read_and_assign_once(model, prefix),
         }
         for fn in runs.values():
             fn()  # warm up TF
