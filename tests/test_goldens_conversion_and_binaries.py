@@ -217,6 +217,52 @@ def test_load_binary_strict_failure_is_one_line_and_writes_nothing(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def tiny_checkpoint_with(tmp_path, fault):
+    """A full TF1 checkpoint of the tiny model, then damaged as `fault` says."""
+    model, _ = trained_tiny_model()
+    prefix = save_tf1_checkpoint(model, tmp_path / "ckpt" / "model.ckpt")
+    values = {name: tf.train.load_checkpoint(prefix).get_tensor(name)
+              for name, _, _ in list_tf1_checkpoint(prefix)}
+    data = prefix + ".data-00000-of-00001"
+    if fault == "missing_path":
+        return str(tmp_path / "absent" / "model.ckpt")
+    if fault == "truncated_data":
+        with open(data, "r+b") as handle:
+            handle.truncate(os.path.getsize(data) - 8)
+    elif fault == "garbage_index":
+        pathlib.Path(prefix + ".index").write_bytes(b"not an sstable" * 8)
+    elif fault == "missing_name":
+        del values["tiny_mlp/bn/gamma"]
+    elif fault == "shape_mismatch":
+        values["tiny_mlp/logits/bias"] = np.zeros([4], np.float32)
+    elif fault == "dtype_mismatch":
+        values["tiny_mlp/logits/bias"] = values["tiny_mlp/logits/bias"].astype(np.float64)
+    if fault in ("missing_name", "shape_mismatch", "dtype_mismatch"):
+        prefix = write_tf1_checkpoint(tmp_path / "rewritten" / "model.ckpt", values)
+    return prefix
+
+
+@pytest.mark.parametrize("fault, expected", [
+    ("missing_path", "absent/model.ckpt: no such checkpoint"),
+    ("truncated_data", "the data file is truncated or corrupt"),
+    ("garbage_index", "not a readable TF checkpoint"),
+    ("missing_name", "1 missing from the checkpoint: tiny_mlp/bn/gamma"),
+    ("shape_mismatch", "tiny_mlp/logits/bias: model (3,) float32, checkpoint "
+                       "tiny_mlp/logits/bias (4,) float32"),
+    ("dtype_mismatch", "tiny_mlp/logits/bias: model (3,) float32, checkpoint "
+                       "tiny_mlp/logits/bias (3,) float64"),
+])
+def test_load_binary_bad_checkpoints_are_one_line_non_zero_and_write_nothing(
+        tmp_path, fault, expected):
+    prefix = tiny_checkpoint_with(tmp_path, fault)
+    code, _, err = run_binary("load", f"--model={MODEL_NAME}", f"--checkpoint={prefix}",
+                              f"--output_dir={tmp_path / 'out'}")
+    lines = our_error_lines(err, "tf1track-load")
+    assert code != 0 and len(lines) == 1 and "Traceback" not in err, err
+    assert expected in lines[0]
+    assert not (tmp_path / "out").exists()
+
+
 def test_load_binary_bad_config_and_inspect_bad_path(tmp_path):
     code, _, err = run_binary("load", f"--model={MODEL_NAME}", "--checkpoint=x",
                               f"--output_dir={tmp_path}", "--config={not json")
