@@ -201,7 +201,9 @@ def record_tf1_golden(output_dir, build_fn, inputs, *, model, config, source, ca
         if not isinstance(outputs, dict):
             outputs = {"logits": outputs}
         variables = v1.global_variables()
-        saver = v1.train.Saver(variables)
+        # Relative paths in the `checkpoint` state file: a golden stays valid
+        # wherever its directory is copied or cloned.
+        saver = v1.train.Saver(variables, save_relative_paths=True)
         with v1.Session(graph=graph) as session:
             session.run(v1.global_variables_initializer())
             if randomize_seed is not None:

@@ -205,9 +205,15 @@ def test_official_resnet_channels_first_equals_channels_last():
     last = zoo.build("official_resnet", resnet_size=18, num_classes=3)
     first = zoo.build("official_resnet", resnet_size=18, num_classes=3,
                       data_format="channels_first")
-    expected = last(images, training=True)
-    first(images, training=True)
+    last(images, training=False)
+    first(images, training=False)
     for name, variable in tf1_variables(first).items():
         variable.assign(tf1_variables(last)[name])
-    np.testing.assert_allclose(first(images, training=True).numpy(), expected.numpy(),
-                               rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(first(images, training=False).numpy(),
+                               last(images, training=False).numpy(), rtol=1e-4, atol=1e-4)
+    # Training normalizes by the statistics of a 2-image batch, layer after
+    # layer, which amplifies the float32 rounding of the two kernels' different
+    # summation orders to ~1e-3 (it varies from run to run with oneDNN's
+    # threading); a wrong channel axis would be off by O(1).
+    np.testing.assert_allclose(first(images, training=True).numpy(),
+                               last(images, training=True).numpy(), rtol=5e-3, atol=5e-3)

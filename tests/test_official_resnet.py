@@ -62,8 +62,14 @@ def check_against_results(output, results_path):
     rank = output.ndim
     out_spec = results[rank + 3:]  # after the input's shape, first, last, sum
     assert list(output.shape) == out_spec[:rank]
-    np.testing.assert_allclose([output.flat[0], output.flat[-1], output.sum()],
-                               out_spec[rank:], rtol=1e-4, atol=1e-4 * np.abs(output).max())
+    atol = 1e-4 * np.abs(output).max()
+    np.testing.assert_allclose([output.flat[0], output.flat[-1]], out_spec[rank:rank + 2],
+                               rtol=1e-4, atol=atol)
+    # A sum that cancels (training-mode batch norm's output sums to ~0) keeps
+    # only float32 rounding noise, which grows with the sum of magnitudes and
+    # with the summation order (TF1's kernels vs today's): tolerate 1e-5 of it.
+    np.testing.assert_allclose(output.sum(), out_spec[rank + 2], rtol=1e-4,
+                               atol=max(atol, 1e-5 * np.abs(output).sum()))
 
 
 @pytest.mark.parametrize("case", BLOCK_CASES, ids=lambda c: case_name(**c))

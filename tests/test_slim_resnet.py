@@ -116,8 +116,14 @@ def test_gradients_match_tf_slim(name):
         logits = model(*golden.call_args(), training=True)
         loss = tf.reduce_sum(logits * expected["loss_weights"])
     grads = tape.gradient(loss, list(trainable.values()))
+    # Within 1e-4 of each variable's gradient scale, but never below 1e-6 of
+    # the largest gradient: a bias feeding a training-mode batch norm has a
+    # true gradient of 0 (the norm removes its mean), which TF1 and the port
+    # both compute as float32 rounding noise near 1e-7.
+    largest = max(np.abs(value).max() for key, value in expected.items()
+                  if key != "loss_weights")
     for (var_name, _), grad in zip(trainable.items(), grads):
-        scale = max(np.abs(expected[var_name]).max(), 1e-6)
+        scale = max(np.abs(expected[var_name]).max(), 1e-2 * largest)
         np.testing.assert_allclose(grad.numpy(), expected[var_name], rtol=1e-4,
                                    atol=1e-4 * scale, err_msg=var_name)
 
