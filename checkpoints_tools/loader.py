@@ -21,6 +21,7 @@ combine, shape)` tuples: model variable `target` (shape `shape`) gets
 """
 
 import collections
+import contextlib
 import dataclasses
 
 import numpy as np
@@ -28,7 +29,7 @@ import tensorflow as tf
 
 import tf1track_core
 from tf1track_core.inspection import nested_objects
-from checkpoints_tools.names import NameMap
+from checkpoints_tools.names import NameMap, classify_training_state
 from checkpoints_tools.reader import TF1Checkpoint
 
 Translation = collections.namedtuple("Translation", ["target", "sources", "combine", "shape"])
@@ -154,25 +155,17 @@ def load_tf1_checkpoint(layer_or_module, path, assignment_map=None, strict=True,
       has been assigned.
     """
     checkpoint = TF1Checkpoint(path)
-    what = f"{type(layer_or_module).__name__} {getattr(layer_or_module, 'name', '')}".strip()
-    targets = _targets(layer_or_module)
-    if not targets:
-        raise ValueError(f"{what} has no variables yet: call it once on inputs (or build it) "
-                         "before loading a checkpoint into it.")
-    name_map = NameMap(assignment_map, skip=skip, skip_training_state=skip_training_state)
-    all_translations = [Translation(*t) for t in translations] + _model_translations(
-        layer_or_module, checkpoint)
-    report, plan = _plan(checkpoint, targets, name_map, all_translations)
-    if strict and not report.ok:
-        raise CheckpointLoadError(report, what)
-    direct = {source: target for target, source in plan if isinstance(source, str)}
-    combined = [(target, source) for target, source in plan if not isinstance(source, str)]
-    # Verify: a truncated or corrupt file fails here, before anything is assigned.
-    # (`del` drops each batch before the next is asked for.)
-    for batch in checkpoint.read_batches(**_verify_reads(checkpoint, direct)):
-        del batch
-    for _, read in combined:
-        read()
+    with _read_ahead_if_worth_it(checkpoint):  # the disk works while we plan and verify
+        report, direct, combined = _plan_or_raise(
+            layer_or_module, checkpoint, NameMap(assignment_map, skip=skip,
+                                                 skip_training_state=skip_training_state),
+            translations, strict)
+        # Verify: a truncated or corrupt file fails here, before anything is assigned.
+        # (`del` drops each batch before the next is asked for.)
+        for batch in checkpoint.read_batches(**_verify_reads(checkpoint, direct)):
+            del batch
+        for _, read in combined:
+            read()
     for batch in checkpoint.read_batches(**_assign_reads(checkpoint, direct)):
         while batch:
             name, value = batch.popitem()
@@ -182,6 +175,23 @@ def load_tf1_checkpoint(layer_or_module, path, assignment_map=None, strict=True,
     for target, read in combined:
         target.assign(read())
     return report
+
+
+def _plan_or_raise(obj, checkpoint, name_map, translations, strict):
+    """The report and what to read: `{checkpoint name: _Target}` and combined reads."""
+    what = f"{type(obj).__name__} {getattr(obj, 'name', '')}".strip()
+    targets = _targets(obj)
+    if not targets:
+        raise ValueError(f"{what} has no variables yet: call it once on inputs (or build it) "
+                         "before loading a checkpoint into it.")
+    all_translations = [Translation(*t) for t in translations] + _model_translations(
+        obj, checkpoint)
+    report, plan = _plan(checkpoint, targets, name_map, all_translations)
+    if strict and not report.ok:
+        raise CheckpointLoadError(report, what)
+    direct = {source: target for target, source in plan if isinstance(source, str)}
+    combined = [(target, source) for target, source in plan if not isinstance(source, str)]
+    return report, direct, combined
 
 
 def _targets(obj):
@@ -197,6 +207,20 @@ def _targets(obj):
             info.full_name, tuple(info.full_shape), variable.dtype.base_dtype, []))
         target.parts.append((variable, tuple(info.var_offset), tuple(info.var_shape)))
     return targets
+
+
+def _read_ahead_if_worth_it(checkpoint):
+    """`checkpoint.reading_ahead()` when nearly all of the data files' bytes are weights.
+
+    Decided from names alone, before planning, so the disk starts at once. Not
+    for a checkpoint saved with an optimizer: Adam's slots triple the bytes,
+    interleaved with the weights, and reading them ahead costs more than it saves.
+    """
+    weights = sum(info.num_bytes for name, info in checkpoint.tensors.items()
+                  if classify_training_state(name) is None)
+    if weights >= 0.9 * checkpoint.data_bytes():
+        return checkpoint.reading_ahead()
+    return contextlib.nullcontext()
 
 
 def _batch_bytes(checkpoint, names, fraction):

@@ -1,8 +1,10 @@
 """Loading TF1 checkpoints by name: real TF1 files, assignment maps, and every bad input."""
 
+import contextlib
 import json
 import os
 import shutil
+import threading
 
 import numpy as np
 import pytest
@@ -11,6 +13,8 @@ import tensorflow as tf
 import tf1track_core
 from checkpoints_tools import (CheckpointError, CheckpointLoadError, classify_training_state,
                                list_tf1_checkpoint, load_tf1_checkpoint)
+from checkpoints_tools import loader
+from checkpoints_tools.reader import TF1Checkpoint
 from fixture_paths import tf1_real
 from tf1_checkpoints import write_tf1_checkpoint
 from tracked_runner import Runner
@@ -276,3 +280,31 @@ def test_directory_without_state_file_with_one_checkpoint(tmp_path, loaded_pair)
     shutil.copy(prefix + ".index", str(tmp_path / "other.index"))
     with pytest.raises(CheckpointError, match="2 checkpoints in the directory"):
         list_tf1_checkpoint(tmp_path)
+
+
+# --- reading ahead --------------------------------------------------------------------------
+
+def read_ahead_threads():
+    return [t for t in threading.enumerate() if t.name == "tf1track-read-ahead"]
+
+
+def test_read_ahead_covers_the_data_files_and_stops_after_a_failed_load(tmp_path, loaded_pair):
+    prefix, module = loaded_pair
+    checkpoint = TF1Checkpoint(prefix)
+    assert checkpoint.data_files() == [prefix + ".data-00000-of-00001"]
+    assert checkpoint.data_bytes() == os.path.getsize(prefix + ".data-00000-of-00001") == 64
+    assert isinstance(loader._read_ahead_if_worth_it(checkpoint),
+                      contextlib._GeneratorContextManager)  # weights only: read ahead
+    wrong = variables_module({"x/kernel": ([4, 4], tf.float32), "x/bias": ([4], tf.float32)})
+    with pytest.raises(CheckpointLoadError):
+        load_tf1_checkpoint(wrong, prefix)
+    load_tf1_checkpoint(module, prefix)
+    assert not read_ahead_threads()
+
+
+def test_no_read_ahead_for_a_checkpoint_mostly_of_optimizer_slots(tmp_path):
+    kernel = np.ones([8, 8], np.float32)
+    prefix = write_tf1_checkpoint(tmp_path / "model.ckpt", {
+        "x/kernel": kernel, "x/kernel/Adam": kernel, "x/kernel/Adam_1": kernel})
+    checkpoint = TF1Checkpoint(prefix)
+    assert isinstance(loader._read_ahead_if_worth_it(checkpoint), contextlib.nullcontext)
