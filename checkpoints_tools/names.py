@@ -15,10 +15,11 @@ import re
 # Optimizer slots and accumulators, training step and bookkeeping that TF1
 # training wrote beside the weights. Skipped (and reported) unless asked not to.
 OPTIMIZER_STATE_PATTERNS = (
-    r"/(Adam|Adam_1|adam_m|adam_v|Momentum|Adagrad|AdagradDA|RMSProp|RMSProp_1|Ftrl|Ftrl_1"
-    r"|Adadelta|Adadelta_1|LAMB|LAMB_1|Nadam|Nadam_1|AdamWeightDecayOptimizer"
-    r"|AdamWeightDecayOptimizer_1|ExponentialMovingAverage)$",
-    r"(^|/)(beta1_power|beta2_power)$",
+    # TF1 names a slot `<variable>/<optimizer name>`, adding _1, _2... for the
+    # second and later slots (Adam_1) and for a second optimizer (Adam_2).
+    r"/(Adam|adam_m|adam_v|Momentum|Adagrad|AdagradDA|ProximalAdagrad|RMSProp|Ftrl|Adadelta"
+    r"|LAMB|Nadam|Adafactor|AdamWeightDecayOptimizer|ExponentialMovingAverage)(_\d+)?$",
+    r"(^|/)(beta1_power|beta2_power)(_\d+)?$",
 )
 STEP_PATTERNS = (r"(^|/)global_step$",)
 BOOKKEEPING_PATTERNS = (

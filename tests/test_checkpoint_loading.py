@@ -308,3 +308,15 @@ def test_no_read_ahead_for_a_checkpoint_mostly_of_optimizer_slots(tmp_path):
         "x/kernel": kernel, "x/kernel/Adam": kernel, "x/kernel/Adam_1": kernel})
     checkpoint = TF1Checkpoint(prefix)
     assert isinstance(loader._read_ahead_if_worth_it(checkpoint), contextlib.nullcontext)
+
+
+@pytest.mark.parametrize("name, kind", [
+    ("a/kernel/Adam", "optimizer state"), ("a/kernel/Adam_1", "optimizer state"),
+    ("a/kernel/Adam_2", "optimizer state"), ("bert/x/adam_m", "optimizer state"),
+    ("t/body/w/Adafactor_1", "optimizer state"), ("a/w/Momentum", "optimizer state"),
+    ("a/w/ExponentialMovingAverage", "optimizer state"), ("beta1_power_1", "optimizer state"),
+    ("global_step", "training step"), ("losses_avg/problem_0/total_loss", "training bookkeeping"),
+    ("a/kernel", None), ("a/Adam_kernel", None), ("a/BatchNorm/moving_mean", None),
+])
+def test_training_state_is_told_apart_from_weights_by_name(name, kind):
+    assert classify_training_state(name) == kind
