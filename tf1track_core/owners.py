@@ -96,10 +96,12 @@ class _Owner:
         return self._holder
 
     def track_variable(self, variable, regularizer, constraint):
+        """Makes `variable` part of the owner's tracked (trainable, saved) state."""
         del regularizer, constraint
         self._state_holder().by_name[tf1_variable_name(variable)] = variable
 
     def track_layer(self, name, layer):
+        """Makes a layer created inside the call part of the owner's tracked state."""
         self._state_holder().layers[name] = layer
 
 
@@ -107,12 +109,14 @@ class KerasLayerOwner(_Owner):
     """A Keras 3 layer: also wraps each variable for Keras's own tracker."""
 
     def track_variable(self, variable, regularizer, constraint):
+        """Makes `variable` part of the owner's tracked (trainable, saved) state."""
         super().track_variable(variable, regularizer, constraint)
         keras_variable = TF1KerasVariable(variable, regularizer, constraint)
         with _unlocked_tracker(self._obj):
             self._obj._track_variable(keras_variable)  # pylint: disable=protected-access
 
     def track_layer(self, name, layer):
+        """Makes a layer created inside the call part of the owner's tracked state."""
         super().track_layer(name, layer)
         with _unlocked_tracker(self._obj):
             self._obj._tracker.track(layer)  # pylint: disable=protected-access
@@ -126,12 +130,14 @@ class ModuleOwner(_Owner):
         self._add_loss = add_loss
 
     def track_variable(self, variable, regularizer, constraint):
+        """Makes `variable` part of the owner's tracked (trainable, saved) state."""
         # TF optimizers read the constraint from the tf.Variable itself.
         super().track_variable(variable, regularizer, constraint)
         if regularizer is not None and self._add_loss is not None:
             self._add_loss(regularizer)
 
     def track_layer(self, name, layer):
+        """Makes a layer created inside the call part of the owner's tracked state."""
         super().track_layer(name, layer)
         if self._add_loss is not None and hasattr(layer, "losses"):
             self._add_loss(lambda: tf.math.reduce_sum(layer.losses))

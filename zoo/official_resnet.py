@@ -181,6 +181,7 @@ class OfficialResNet(ImageInputs, keras.layers.Layer):
 
     @tf1track_core.track_tf1_style_variables
     def call(self, images, training=False, return_end_points=False):
+        """The logits for NHWC `images`; with `return_end_points`, a dict of end points."""
         training = bool(training)
         end_points = {}
         with v1.variable_scope("resnet_model", custom_getter=_custom_dtype_getter):

@@ -20,6 +20,7 @@ from checkpoints_tools.finetuning import finetune
 
 
 def main(argv):
+    """absl entry point: runs the binary with the parsed flags."""
     if len(argv) > 1:
         raise UserError(f"unexpected arguments: {' '.join(argv[1:])}")
     for gin_file in flags.FLAGS.gin_file:

@@ -51,6 +51,7 @@ def inspect_checkpoint(*, checkpoint, name_filter="", with_training_state=True, 
 
 
 def main(argv):
+    """absl entry point: runs the binary with the parsed flags."""
     if len(argv) > 1:
         raise UserError(f"unexpected arguments: {' '.join(argv[1:])}")
     inspect_checkpoint(checkpoint=flags.FLAGS.checkpoint, name_filter=flags.FLAGS.filter,

@@ -42,6 +42,7 @@ def load_and_convert(*, model, config, checkpoint, output_dir, assignment_map=No
 
 
 def main(argv):
+    """absl entry point: runs the binary with the parsed flags."""
     if len(argv) > 1:
         raise UserError(f"unexpected arguments: {' '.join(argv[1:])}")
     config = parse_json_flag("config", flags.FLAGS.config, default={})

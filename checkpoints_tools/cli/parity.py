@@ -30,6 +30,7 @@ def check_golden(*, golden, out=None):
 
 
 def main(argv):
+    """absl entry point: runs the binary with the parsed flags."""
     if len(argv) > 1:
         raise UserError(f"unexpected arguments: {' '.join(argv[1:])}")
     report = check_golden(golden=flags.FLAGS.golden)

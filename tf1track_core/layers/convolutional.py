@@ -73,10 +73,12 @@ class _Conv(KernelBiasLayer):
         return channels
 
     def build(self, input_shape):
+        """Creates the variables, under TF1's names, for inputs of `input_shape`."""
         self.add_kernel_and_bias(
             self.kernel_size + (self._input_channels(input_shape), self.filters), self.filters)
 
     def call(self, inputs):
+        """Applies the layer to `inputs`, as TF1's layer does."""
         inputs = tf.convert_to_tensor(inputs)
         padding = self.padding.upper()
         if self.padding == "causal":
@@ -153,10 +155,12 @@ class Conv2DTranspose(_Conv):
         super().__init__(2, filters, kernel_size, strides, padding, data_format, 1, **kwargs)
 
     def build(self, input_shape):
+        """Creates the variables, under TF1's names, for inputs of `input_shape`."""
         self.add_kernel_and_bias(
             self.kernel_size + (self.filters, self._input_channels(input_shape)), self.filters)
 
     def call(self, inputs):
+        """Applies the layer to `inputs`, as TF1's layer does."""
         inputs = tf.convert_to_tensor(inputs)
         if self.data_format == "channels_first":
             # TF's CPU kernels only take NHWC here; the result is the same.
@@ -197,6 +201,7 @@ class SeparableConv2D(_Conv):
         self.pointwise_constraint = pointwise_constraint
 
     def build(self, input_shape):
+        """Creates the variables, under TF1's names, for inputs of `input_shape`."""
         channels = self._input_channels(input_shape)
         self.depthwise_kernel = self.add_weight(
             "depthwise_kernel", self.kernel_size + (channels, self.depth_multiplier),
@@ -209,6 +214,7 @@ class SeparableConv2D(_Conv):
         self.add_bias(self.filters)
 
     def call(self, inputs):
+        """Applies the layer to `inputs`, as TF1's layer does."""
         inputs = tf.convert_to_tensor(inputs)
         transpose = self.data_format == "channels_first" and not channels_first_supported()
         if transpose:  # channels-last kernels only on a CPU; same numbers

@@ -19,6 +19,7 @@ class Dense(KernelBiasLayer):
         self.units = int(units)
 
     def build(self, input_shape):
+        """Creates the variables, under TF1's names, for inputs of `input_shape`."""
         last_dim = tf.compat.dimension_value(input_shape[-1])
         if last_dim is None:
             raise ValueError(f"Layer {self.name!r}: the last dimension of the inputs to "
@@ -26,6 +27,7 @@ class Dense(KernelBiasLayer):
         self.add_kernel_and_bias([last_dim, self.units], self.units)
 
     def call(self, inputs):
+        """Applies the layer to `inputs`, as TF1's layer does."""
         inputs = tf.convert_to_tensor(inputs)
         if inputs.dtype.base_dtype != self.dtype:
             inputs = tf.cast(inputs, self.dtype)
@@ -66,6 +68,7 @@ class Dropout(Layer):
         self.seed = seed
 
     def call(self, inputs, training=False):
+        """Applies the layer to `inputs`, as TF1's layer does."""
         known = static_bool(training)
         if known is False or self.rate == 0:
             return tf.identity(inputs)
@@ -103,6 +106,7 @@ class Flatten(Layer):
         self.data_format = data_format
 
     def call(self, inputs):
+        """Applies the layer to `inputs`, as TF1's layer does."""
         inputs = tf.convert_to_tensor(inputs)
         rank = inputs.shape.rank
         if self.data_format == "channels_first" and rank is not None and rank > 2:

@@ -64,6 +64,7 @@ class BatchNormalization(Layer):
         self.fused = True if fused is None else fused  # TF1: None means "if possible"
 
     def build(self, input_shape):
+        """Creates the variables, under TF1's names, for inputs of `input_shape`."""
         rank = input_shape.rank
         if rank is None:
             raise ValueError(f"Layer {self.name!r}: inputs to batch_normalization need a known rank.")
@@ -116,6 +117,7 @@ class BatchNormalization(Layer):
         return formats.get((rank, self.axis[0]))
 
     def call(self, inputs, training=False):
+        """Applies the layer to `inputs`, as TF1's layer does."""
         inputs = tf.convert_to_tensor(inputs)
         known = static_bool(training)
         if self.fused:

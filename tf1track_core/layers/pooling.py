@@ -25,6 +25,7 @@ class _Pooling(Layer):
         self.data_format = data_format
 
     def call(self, inputs):
+        """Applies the layer to `inputs`, as TF1's layer does."""
         inputs = tf.convert_to_tensor(inputs)
         channels_first = self.data_format == "channels_first"
         if channels_first:

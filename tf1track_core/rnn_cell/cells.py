@@ -21,19 +21,23 @@ class BasicRNNCell(LayerRNNCell):
 
     @property
     def state_size(self):
+        """The size of the state, as TF1's cell reports it."""
         return self._num_units
 
     @property
     def output_size(self):
+        """The size of each output, as TF1 reports it."""
         return self._num_units
 
     def build(self, input_shape):
+        """Creates the variables, under TF1's names, for inputs of `input_shape`."""
         depth = self._input_depth(input_shape)
         self._kernel = self.add_weight(WEIGHTS_NAME, [depth + self._num_units, self._num_units])
         self._bias = self.add_weight(BIAS_NAME, [self._num_units],
                                      initializer=v1.zeros_initializer())
 
     def call(self, inputs, state):
+        """One step, as TF1's cell computes it: `(output, new_state)`."""
         gate_inputs = tf.nn.bias_add(tf.matmul(tf.concat([inputs, state], 1), self._kernel),
                                      self._bias)
         output = self._activation(gate_inputs)
@@ -58,13 +62,16 @@ class GRUCell(LayerRNNCell):
 
     @property
     def state_size(self):
+        """The size of the state, as TF1's cell reports it."""
         return self._num_units
 
     @property
     def output_size(self):
+        """The size of each output, as TF1 reports it."""
         return self._num_units
 
     def build(self, input_shape):
+        """Creates the variables, under TF1's names, for inputs of `input_shape`."""
         depth = self._input_depth(input_shape) + self._num_units
         self._gate_kernel = self.add_weight(
             f"gates/{WEIGHTS_NAME}", [depth, 2 * self._num_units],
@@ -80,6 +87,7 @@ class GRUCell(LayerRNNCell):
             initializer=self._bias_initializer or v1.zeros_initializer())
 
     def call(self, inputs, state):
+        """One step, as TF1's cell computes it: `(output, new_state)`."""
         gates = tf.sigmoid(tf.nn.bias_add(
             tf.matmul(tf.concat([inputs, state], 1), self._gate_kernel), self._gate_bias))
         reset, update = tf.split(gates, num_or_size_splits=2, axis=1)

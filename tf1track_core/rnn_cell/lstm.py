@@ -26,15 +26,18 @@ class BasicLSTMCell(LayerRNNCell):
 
     @property
     def state_size(self):
+        """The size of the state, as TF1's cell reports it."""
         if self._state_is_tuple:
             return LSTMStateTuple(self._num_units, self._num_units)
         return 2 * self._num_units
 
     @property
     def output_size(self):
+        """The size of each output, as TF1 reports it."""
         return self._num_units
 
     def build(self, input_shape):
+        """Creates the variables, under TF1's names, for inputs of `input_shape`."""
         depth = self._input_depth(input_shape)
         self._kernel = self.add_weight(WEIGHTS_NAME,
                                        [depth + self._num_units, 4 * self._num_units])
@@ -42,6 +45,7 @@ class BasicLSTMCell(LayerRNNCell):
                                      initializer=v1.zeros_initializer())
 
     def call(self, inputs, state):
+        """One step, as TF1's cell computes it: `(output, new_state)`."""
         if self._state_is_tuple:
             c, h = state
         else:
@@ -87,13 +91,16 @@ class LSTMCell(LayerRNNCell):
 
     @property
     def state_size(self):
+        """The size of the state, as TF1's cell reports it."""
         return self._state_size
 
     @property
     def output_size(self):
+        """The size of each output, as TF1 reports it."""
         return self._output_size
 
     def build(self, input_shape):
+        """Creates the variables, under TF1's names, for inputs of `input_shape`."""
         depth = self._input_depth(input_shape)
         h_depth = self._num_proj or self._num_units
         self._kernel = self.add_weight(
@@ -114,6 +121,7 @@ class LSTMCell(LayerRNNCell):
                 initializer=self._initializer, partitioner=_shards(self._num_proj_shards))
 
     def call(self, inputs, state):
+        """One step, as TF1's cell computes it: `(output, new_state)`."""
         h_size = self._num_proj or self._num_units
         if self._state_is_tuple:
             c_prev, m_prev = state

@@ -32,20 +32,24 @@ class MultiRNNCell(RNNCell):
 
     @property
     def state_size(self):
+        """The size of the state, as TF1's cell reports it."""
         if self._state_is_tuple:
             return tuple(cell.state_size for cell in self._cells)
         return sum(cell.state_size for cell in self._cells)
 
     @property
     def output_size(self):
+        """The size of each output, as TF1 reports it."""
         return self._cells[-1].output_size
 
     def zero_state(self, batch_size, dtype):
+        """The all-zero initial state for `batch_size`, in TF1's structure."""
         if self._state_is_tuple:
             return tuple(cell.zero_state(batch_size, dtype) for cell in self._cells)
         return super().zero_state(batch_size, dtype)
 
     def call(self, inputs, state):
+        """One step, as TF1's cell computes it: `(output, new_state)`."""
         position = 0
         outputs = inputs
         new_states = []
@@ -78,13 +82,16 @@ class _Wrapper(RNNCell):
 
     @property
     def state_size(self):
+        """The size of the state, as TF1's cell reports it."""
         return self.cell.state_size
 
     @property
     def output_size(self):
+        """The size of each output, as TF1 reports it."""
         return self.cell.output_size
 
     def zero_state(self, batch_size, dtype):
+        """The all-zero initial state for `batch_size`, in TF1's structure."""
         return self.cell.zero_state(batch_size, dtype)
 
     def __call__(self, inputs, state, scope=None):
@@ -124,6 +131,7 @@ class DeviceWrapper(_Wrapper):
         self._device = device
 
     def zero_state(self, batch_size, dtype):
+        """The all-zero initial state for `batch_size`, in TF1's structure."""
         with tf.device(self._device):
             return self.cell.zero_state(batch_size, dtype)
 

@@ -67,10 +67,12 @@ class AttentionWrapper(RNNCell):
 
     @property
     def output_size(self):
+        """The size of each output, as TF1 reports it."""
         return self._attention_layer_size if self._output_attention else self._cell.output_size
 
     @property
     def state_size(self):
+        """The size of the state, as TF1's cell reports it."""
         return AttentionWrapperState(
             cell_state=self._cell.state_size, time=tf.TensorShape([]),
             attention=self._attention_layer_size,
@@ -96,6 +98,7 @@ class AttentionWrapper(RNNCell):
                 if self._alignment_history else () for a in alignments))
 
     def call(self, inputs, state):
+        """One step, as TF1's cell computes it: `(output, new_state)`."""
         if not isinstance(state, AttentionWrapperState):
             raise TypeError(f"Expected state to be instance of AttentionWrapperState. "
                             f"Received type {type(state)} instead.")

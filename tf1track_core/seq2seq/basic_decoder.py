@@ -26,6 +26,7 @@ class BasicDecoder:
 
     @property
     def batch_size(self):
+        """The batch size, as TF1 reports it."""
         return self._helper.batch_size
 
     tracks_own_finished = False
@@ -38,11 +39,13 @@ class BasicDecoder:
 
     @property
     def output_size(self):
+        """The size of each output, as TF1 reports it."""
         return BasicDecoderOutput(rnn_output=self._rnn_output_size(),
                                   sample_id=self._helper.sample_ids_shape)
 
     @property
     def output_dtype(self):
+        """The dtype of each output, as TF1's decoder reports it."""
         dtype = tf.nest.flatten(self._initial_state)[0].dtype
         return BasicDecoderOutput(
             tf.nest.map_structure(lambda _: dtype, self._rnn_output_size()),

@@ -117,15 +117,18 @@ class BeamSearchDecoder:
 
     @property
     def batch_size(self):
+        """The batch size, as TF1 reports it."""
         return self._batch_size
 
     @property
     def output_size(self):
+        """The size of each output, as TF1 reports it."""
         shape = tf.TensorShape([self._beam_width])
         return BeamSearchDecoderOutput(scores=shape, predicted_ids=shape, parent_ids=shape)
 
     @property
     def output_dtype(self):
+        """The dtype of each output, as TF1's decoder reports it."""
         dtype = tf.nest.flatten(self._initial_cell_state)[0].dtype
         return BeamSearchDecoderOutput(scores=dtype, predicted_ids=tf.int32, parent_ids=tf.int32)
 

@@ -26,6 +26,7 @@ class TrainingHelper:
 
     @property
     def batch_size(self):
+        """The batch size, as TF1 reports it."""
         return self._batch_size
 
     sample_ids_shape = tf.TensorShape([])
@@ -39,14 +40,17 @@ class TrainingHelper:
                        lambda: tf.nest.map_structure(lambda x: x[safe_time], self._inputs))
 
     def initialize(self):
+        """`(finished, first inputs)` for the first decoding step."""
         finished = tf.equal(0, self._sequence_length)
         return finished, self._read(0, finished)
 
     def sample(self, time, outputs, state):
+        """The ids chosen from this step's outputs."""
         del time, state
         return tf.cast(tf.argmax(outputs, axis=-1), tf.int32)
 
     def next_inputs(self, time, outputs, state, sample_ids):
+        """`(finished, next inputs, state)` after this step."""
         del outputs, sample_ids
         next_time = time + 1
         finished = next_time >= self._sequence_length
@@ -72,21 +76,25 @@ class GreedyEmbeddingHelper:
 
     @property
     def batch_size(self):
+        """The batch size, as TF1 reports it."""
         return self._batch_size
 
     sample_ids_shape = tf.TensorShape([])
     sample_ids_dtype = tf.int32
 
     def initialize(self):
+        """`(finished, first inputs)` for the first decoding step."""
         return tf.tile([False], [self._batch_size]), self._start_inputs
 
     def sample(self, time, outputs, state):
+        """The ids chosen from this step's outputs."""
         del time, state
         if not tf.is_tensor(outputs):
             raise TypeError(f"Expected outputs to be a single Tensor, got: {type(outputs)}")
         return tf.argmax(outputs, axis=-1, output_type=tf.int32)
 
     def next_inputs(self, time, outputs, state, sample_ids):
+        """`(finished, next inputs, state)` after this step."""
         del time, outputs
         finished = tf.equal(sample_ids, self._end_token)
         all_finished = tf.reduce_all(finished)

@@ -55,6 +55,7 @@ class SlimResNet(ImageInputs, keras.layers.Layer):
 
     @tf1track_core.track_tf1_style_variables
     def call(self, images, training=False, return_end_points=False):
+        """The logits for NHWC `images`; with `return_end_points`, a dict of end points."""
         net_fn, block_fn = _VERSIONS[self.version]
         blocks = [block_fn(*spec) for spec in self.block_specs]
         extra = ({"store_non_strided_activations": self.store_non_strided_activations}
