@@ -36,8 +36,14 @@ def parse_json_flag(flag_name, value, default=None):
 
 
 def run_reporting_user_errors(program, main, argv):
-    """Runs `main(argv)`; a user error prints `program: error: ...` on one line, exit 1."""
+    """Runs `main(argv)`; a user error prints `program: error: ...` on one line, exit 1.
+
+    Arguments besides the program name (absl leaves what is not a flag) are
+    such an error: the binaries take flags only.
+    """
     try:
+        if len(argv) > 1:
+            raise UserError(f"unexpected arguments: {' '.join(argv[1:])}")
         return main(argv)
     except USER_ERRORS as error:
         message = " ".join(str(error).split())

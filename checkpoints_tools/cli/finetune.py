@@ -21,8 +21,7 @@ from checkpoints_tools.finetuning import finetune
 
 def main(argv):
     """absl entry point: runs the binary with the parsed flags."""
-    if len(argv) > 1:
-        raise UserError(f"unexpected arguments: {' '.join(argv[1:])}")
+    del argv  # flags only (checked by run_reporting_user_errors)
     for gin_file in flags.FLAGS.gin_file:
         # Includes such as 'configs/training_defaults.gin' resolve from any
         # directory above the file (the repository root among them).

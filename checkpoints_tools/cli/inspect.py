@@ -52,8 +52,7 @@ def inspect_checkpoint(*, checkpoint, name_filter="", with_training_state=True, 
 
 def main(argv):
     """absl entry point: runs the binary with the parsed flags."""
-    if len(argv) > 1:
-        raise UserError(f"unexpected arguments: {' '.join(argv[1:])}")
+    del argv  # flags only (checked by run_reporting_user_errors)
     inspect_checkpoint(checkpoint=flags.FLAGS.checkpoint, name_filter=flags.FLAGS.filter,
                        with_training_state=flags.FLAGS.with_training_state)
 

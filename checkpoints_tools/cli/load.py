@@ -43,8 +43,7 @@ def load_and_convert(*, model, config, checkpoint, output_dir, assignment_map=No
 
 def main(argv):
     """absl entry point: runs the binary with the parsed flags."""
-    if len(argv) > 1:
-        raise UserError(f"unexpected arguments: {' '.join(argv[1:])}")
+    del argv  # flags only (checked by run_reporting_user_errors)
     config = parse_json_flag("config", flags.FLAGS.config, default={})
     if not isinstance(config, dict):
         raise UserError("--config: must be a JSON object of zoo.build keyword arguments.")

@@ -14,7 +14,7 @@ from absl import app
 from absl import flags
 
 import zoo
-from checkpoints_tools.cli.common import UserError, run_reporting_user_errors
+from checkpoints_tools.cli.common import run_reporting_user_errors
 from checkpoints_tools.goldens import check_parity, read_golden
 
 
@@ -31,8 +31,7 @@ def check_golden(*, golden, out=None):
 
 def main(argv):
     """absl entry point: runs the binary with the parsed flags."""
-    if len(argv) > 1:
-        raise UserError(f"unexpected arguments: {' '.join(argv[1:])}")
+    del argv  # flags only (checked by run_reporting_user_errors)
     report = check_golden(golden=flags.FLAGS.golden)
     return 0 if report.passed else 1
 
