@@ -28,12 +28,18 @@ BOOKKEEPING_PATTERNS = (
 )
 
 
-def classify_training_state(name):
-    """'optimizer state', 'training step', 'training bookkeeping' or None for a weight."""
+# One compiled alternation per kind: classified once per checkpoint tensor.
+_TRAINING_STATE_KINDS = [
+    (re.compile("|".join(f"(?:{p})" for p in patterns)), kind)
     for patterns, kind in ((OPTIMIZER_STATE_PATTERNS, "optimizer state"),
                            (STEP_PATTERNS, "training step"),
-                           (BOOKKEEPING_PATTERNS, "training bookkeeping")):
-        if any(re.search(p, name) for p in patterns):
+                           (BOOKKEEPING_PATTERNS, "training bookkeeping"))]
+
+
+def classify_training_state(name):
+    """'optimizer state', 'training step', 'training bookkeeping' or None for a weight."""
+    for regex, kind in _TRAINING_STATE_KINDS:
+        if regex.search(name):
             return kind
     return None
 
