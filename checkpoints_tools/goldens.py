@@ -6,6 +6,14 @@ A golden directory (DESIGN.md) holds a TF1 `Saver` checkpoint `model.ckpt`,
 `tensorflow`, `source`). `record_tf1_golden` writes one from TF1 graph-mode
 code run in a `tf.compat.v1.Session`; `check_parity` loads its checkpoint
 into a port, runs it on the inputs and compares every output.
+
+An output passes when `|port - tf1| <= atol + rtol * |tf1|` elementwise. One
+`atol` cannot suit outputs of very different scales (softmax predictions
+near 1, deep block activations in the thousands), so meta.json may also hold
+`output_atol`, `{output name: atol}`, which takes precedence for those
+outputs; `record_tf1_golden(..., atol_from_scale=f)` writes `f` times each
+output's largest magnitude there (and the smallest of them as `atol`, so a
+reader that knows only `atol` is stricter, never looser).
 """
 
 import dataclasses
@@ -56,6 +64,7 @@ class ParityRow:
     max_rel_error: float
     passed: bool
     note: str = ""
+    atol: float = 0.0
 
 
 @dataclasses.dataclass
@@ -75,13 +84,14 @@ class ParityReport:
     def table(self):
         """The comparison as an aligned text table."""
         width = max([len("output")] + [len(r.name) for r in self.rows])
-        lines = [f"{'output':{width}s}  {'shape':18s} {'max abs err':>12s} {'max rel err':>12s}  pass",
-                 f"{'-' * width}  {'-' * 18} {'-' * 12} {'-' * 12}  ----"]
+        lines = [f"{'output':{width}s}  {'shape':18s} {'max abs err':>12s} {'max rel err':>12s} "
+                 f"{'atol':>10s}  pass",
+                 f"{'-' * width}  {'-' * 18} {'-' * 12} {'-' * 12} {'-' * 10}  ----"]
         for r in self.rows:
             lines.append(f"{r.name:{width}s}  {str(r.shape):18s} {r.max_abs_error:12.3e} "
-                         f"{r.max_rel_error:12.3e}  {'yes' if r.passed else 'NO'}"
+                         f"{r.max_rel_error:12.3e} {r.atol:10.3g}  {'yes' if r.passed else 'NO'}"
                          + (f"  ({r.note})" if r.note else ""))
-        lines.append(f"atol={self.atol:g} rtol={self.rtol:g}: "
+        lines.append(f"atol={self.atol:g} (unless given per output) rtol={self.rtol:g}: "
                      + ("all outputs match" if self.passed else "MISMATCH"))
         return "\n".join(lines)
 
@@ -111,7 +121,19 @@ def read_golden(golden_dir):
     if absent:
         raise GoldenError(f"{directory / 'inputs.npz'}: no array for input(s) {', '.join(absent)} "
                           "listed in meta.json.")
+    _check_output_atol(directory / "meta.json", meta.get("output_atol", {}), outputs)
     return Golden(directory, meta, inputs, outputs)
+
+
+def _check_output_atol(path, output_atol, outputs):
+    if not isinstance(output_atol, dict):
+        raise GoldenError(f"{path}: output_atol must map output names to numbers.")
+    for name, value in output_atol.items():
+        if name not in outputs:
+            raise GoldenError(f"{path}: output_atol names {name!r}, which outputs.npz lacks.")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise GoldenError(f"{path}: output_atol[{name!r}] must be a number >= 0, "
+                              f"got {value!r}.")
 
 
 def _read_npz(path):
@@ -147,7 +169,8 @@ def check_parity(layer, golden_dir):
     if not isinstance(result, dict):
         result = {"logits": result}
     atol, rtol = float(golden.meta["atol"]), float(golden.meta["rtol"])
-    rows = [_compare(name, expected, result.get(name), atol, rtol)
+    output_atol = golden.meta.get("output_atol", {})
+    rows = [_compare(name, expected, result.get(name), float(output_atol.get(name, atol)), rtol)
             for name, expected in sorted(golden.outputs.items())]
     return ParityReport(str(golden.directory), atol, rtol, rows)
 
@@ -155,22 +178,23 @@ def check_parity(layer, golden_dir):
 def _compare(name, expected, actual, atol, rtol):
     if actual is None:
         return ParityRow(name, expected.shape, float("inf"), float("inf"), False,
-                         "the port returned no such output")
+                         "the port returned no such output", atol)
     actual = np.asarray(actual)
     if actual.shape != expected.shape:
         return ParityRow(name, expected.shape, float("inf"), float("inf"), False,
-                         f"port shape {actual.shape}")
+                         f"port shape {actual.shape}", atol)
     if expected.size == 0:
-        return ParityRow(name, expected.shape, 0.0, 0.0, True)
+        return ParityRow(name, expected.shape, 0.0, 0.0, True, atol=atol)
     diff = np.abs(actual.astype(np.float64) - expected.astype(np.float64))
     scale = np.abs(expected.astype(np.float64))
     rel = diff / np.maximum(scale, np.finfo(np.float64).tiny)
     passed = bool(np.all(diff <= atol + rtol * scale))
-    return ParityRow(name, expected.shape, float(diff.max()), float(rel.max()), passed)
+    return ParityRow(name, expected.shape, float(diff.max()), float(rel.max()), passed, atol=atol)
 
 
 def record_tf1_golden(output_dir, build_fn, inputs, *, model, config, source, call=None,
-                      atol=1e-5, rtol=1e-5, randomize_seed=None, initialize=None):
+                      atol=1e-5, rtol=1e-5, atol_from_scale=None, randomize_seed=None,
+                      initialize=None):
     """Runs TF1 graph-mode code in a Session and writes a golden directory.
 
     Args:
@@ -183,6 +207,9 @@ def record_tf1_golden(output_dir, build_fn, inputs, *, model, config, source, ca
         extra call kwargs, written to meta.json.
       source: what TF1 code produced the golden (for meta.json).
       atol, rtol: the tolerance the port must meet.
+      atol_from_scale: if set, each output's atol is this fraction of its
+        largest magnitude (`output_atol` in meta.json; `atol` becomes the
+        smallest of them), for outputs whose scales differ widely.
       randomize_seed: if set, every variable is set to seeded random values
         (variances positive) after initialisation, so nothing is trivial.
       initialize: optional `initialize(session)` run after that.
@@ -214,9 +241,15 @@ def record_tf1_golden(output_dir, build_fn, inputs, *, model, config, source, ca
             feed = {placeholders[name]: value for name, value in inputs.items()}
             values = session.run(outputs, feed_dict=feed)
     np.savez(directory / "inputs.npz", **inputs)
-    np.savez(directory / "outputs.npz", **{k: np.asarray(v) for k, v in values.items()})
+    values = {k: np.asarray(v) for k, v in values.items()}
+    np.savez(directory / "outputs.npz", **values)
     meta = {"model": model, "config": config, "call": call or {}, "inputs": list(inputs),
             "atol": atol, "rtol": rtol, "tensorflow": tf.__version__, "source": source}
+    if atol_from_scale is not None:
+        meta["output_atol"] = {
+            name: atol_from_scale * float(np.abs(value).max()) if value.size else atol
+            for name, value in values.items()}
+        meta["atol"] = min(meta["output_atol"].values())
     (directory / "meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n")
     return directory
 

@@ -6,6 +6,7 @@ import pathlib
 import subprocess
 import sys
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -59,6 +60,46 @@ def test_golden_with_altered_outputs_fails(tmp_path):
     assert not report.passed
     assert report.rows[0].max_abs_error == pytest.approx(0.01, rel=1e-3)
     assert "MISMATCH" in report.table()
+
+
+def test_per_output_atol_from_scale(tmp_path):
+    """Outputs of different scales each get 1e-4 of their own scale; atol is the strictest."""
+    def logits_and_big(features):
+        logits = tf1_forward(features)
+        return {"logits": logits, "big": 1000.0 * logits}
+
+    golden_dir = record_tf1_golden(
+        tmp_path / "golden", logits_and_big, {"features": FEATURES}, model=MODEL_NAME, config={"num_classes": 3, "hidden": 5},
+        source="test", randomize_seed=1, atol_from_scale=1e-4, rtol=0.0)
+    meta = read_golden(golden_dir).meta
+    outputs = dict(np.load(golden_dir / "outputs.npz"))
+    assert meta["output_atol"]["big"] == pytest.approx(1e-4 * np.abs(outputs["big"]).max())
+    assert meta["atol"] == pytest.approx(meta["output_atol"]["logits"])
+    # Off by half the big output's tolerance: passes there, would fail with `atol`.
+    outputs["big"][0, 0] += 0.5 * meta["output_atol"]["big"]
+    outputs["logits"] = outputs["logits"] + 0.5 * meta["output_atol"]["logits"]
+    np.savez(golden_dir / "outputs.npz", **outputs)
+
+    class Both(keras.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.tiny = zoo.build(MODEL_NAME, num_classes=3, hidden=5)
+
+        def call(self, features):
+            logits = self.tiny(features)
+            return {"logits": logits, "big": 1000.0 * logits}
+
+    report = check_parity(Both(), golden_dir)
+    assert report.passed, report.table()
+    assert [row.atol for row in report.rows] == [meta["output_atol"]["big"],
+                                                 meta["output_atol"]["logits"]]
+    per_output = meta.pop("output_atol")
+    (golden_dir / "meta.json").write_text(json.dumps(meta))
+    assert not check_parity(Both(), golden_dir).passed  # one atol: too strict for "big"
+    meta["output_atol"] = dict(per_output, nonexistent=1.0)
+    (golden_dir / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(GoldenError, match="output_atol names 'nonexistent'"):
+        read_golden(golden_dir)
 
 
 def test_golden_npz_that_needs_pickle_is_refused(tmp_path):

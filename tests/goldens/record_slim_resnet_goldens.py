@@ -16,7 +16,6 @@ resnet_v2_50 at 224x224 instead (used by the slow test). tf-slim 1.1.0 has no
 """
 
 import argparse
-import json
 import os
 import pathlib
 import sys
@@ -94,17 +93,11 @@ def record(directory, name, version, config, training, size, seed):
         source=f"tf-slim {tf_slim.__version__ if hasattr(tf_slim, '__version__') else '1.1.0'} "
                f"tf_slim.nets.resnet_v{version} under resnet_arg_scope(), TF1 graph mode "
                "(tests/goldens/record_slim_resnet_goldens.py)",
-        randomize_seed=seed, atol=0.0, rtol=1e-4,
+        randomize_seed=seed, atol_from_scale=1e-4, rtol=1e-4,
         initialize=he_scaled_weights(seed))
-    # Tolerance: 1e-4 of each output's scale; meta holds one atol, so use the
-    # smallest output scale (the strictest).
-    outputs = np.load(golden / "outputs.npz")
-    scale = min(float(np.abs(outputs[k]).max()) for k in outputs.files)
-    meta_path = golden / "meta.json"
-    meta = json.loads(meta_path.read_text())
-    meta["atol"] = 1e-4 * scale
-    meta_path.write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n")
-    print("recorded", golden, "outputs", sorted(outputs.files))
+    # Tolerance: 1e-4 of each output's own scale (predictions are near 1,
+    # block activations up to thousands).
+    print("recorded", golden, "outputs", sorted(np.load(golden / "outputs.npz").files))
     if training and not args_full():
         record_gradients(golden, version, config, images.astype(np.float32), seed)
 
