@@ -46,10 +46,15 @@ SMALL_CASES = {
     "resnet_v1_small_output_stride_8": (
         1, dict(blocks=SMALL_BLOCKS, num_classes=None, global_pool=False, output_stride=8),
         False, 64),
+    "resnet_v1_small_no_gamma_training": (
+        1, dict(blocks=SMALL_BLOCKS, num_classes=5, batch_norm_scale=False,
+                batch_norm_epsilon=1e-3, weight_decay=4e-5), True, 48),
     "resnet_v2_small_no_root_odd_size": (
         2, dict(blocks=SMALL_BLOCKS, num_classes=3, include_root_block=False, scope="tower"),
         True, 33),
 }
+# Keys of a case's config that go to resnet_arg_scope() (and to zoo.build).
+ARG_SCOPE_KEYS = ("weight_decay", "batch_norm_decay", "batch_norm_epsilon", "batch_norm_scale")
 FULL_CASES = {
     "resnet_v1_50_full": (1, dict(num_classes=1000), False, 224),
     "resnet_v2_50_full": (2, dict(num_classes=1000), False, 224),
@@ -61,10 +66,11 @@ def slim_forward(version, config, training):
     config = dict(config)
     blocks = config.pop("blocks", None)
     scope = config.pop("scope", None)
+    arg_scope = {key: config.pop(key) for key in ARG_SCOPE_KEYS if key in config}
 
     def build(images):
         module = resnet_v1 if version == 1 else resnet_v2
-        with tf_slim.arg_scope(resnet_utils.resnet_arg_scope()):
+        with tf_slim.arg_scope(resnet_utils.resnet_arg_scope(**arg_scope)):
             if blocks is None:
                 net_fn = getattr(module, f"resnet_v{version}_50")
                 net, end_points = net_fn(images, is_training=training, **config)
