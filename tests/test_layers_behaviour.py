@@ -180,10 +180,14 @@ def test_bad_arguments_name_the_problem():
     (tf1_layers.conv1d, dict(filters=4, kernel_size=3, padding="causal", dilation_rate=2)),
     (tf1_layers.separable_conv2d, dict(filters=4, kernel_size=3, depth_multiplier=2)),
     (tf1_layers.conv3d, dict(filters=2, kernel_size=2)),
+    (tf1_layers.separable_conv1d, dict(filters=4, kernel_size=3, padding="causal",
+                                       depth_multiplier=2)),
+    (tf1_layers.conv3d_transpose, dict(filters=2, kernel_size=2, strides=2)),
 ])
 def test_channels_first_convolutions_equal_channels_last_on_a_cpu(layer_fn, kwargs):
     """TF's CPU kernels are channels-last only; channels_first runs through them, same numbers."""
-    rank = {tf1_layers.conv1d: 1, tf1_layers.conv3d: 3}.get(layer_fn, 2)
+    rank = {tf1_layers.conv1d: 1, tf1_layers.separable_conv1d: 1, tf1_layers.conv3d: 3,
+            tf1_layers.conv3d_transpose: 3}.get(layer_fn, 2)
     rng = np.random.default_rng(0)
     x_last = tf.constant(rng.normal(size=(2,) + (7,) * rank + (3,)).astype("float32"))
     to_first = [0, rank + 1] + list(range(1, rank + 1))

@@ -21,6 +21,27 @@ def test_install_is_idempotent_and_resolves_the_tf1_entry_points():
     assert tf.compat.v1.nn.rnn_cell.BasicLSTMCell is tf1track_core.rnn_cell.BasicLSTMCell
 
 
+# Every public name of TF 2.21's tf.compat.v1.layers and tf.compat.v1.nn.rnn_cell
+# (with legacy Keras), but tf.compat.v1.layers.experimental (Keras-style scopes).
+TF1_LAYERS_NAMES = [
+    "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "BatchNormalization", "Conv1D",
+    "Conv2D", "Conv2DTranspose", "Conv3D", "Conv3DTranspose", "Dense", "Dropout", "Flatten",
+    "InputSpec", "Layer", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "SeparableConv1D",
+    "SeparableConv2D", "average_pooling1d", "average_pooling2d", "average_pooling3d",
+    "batch_normalization", "conv1d", "conv2d", "conv2d_transpose", "conv3d", "conv3d_transpose",
+    "dense", "dropout", "flatten", "max_pooling1d", "max_pooling2d", "max_pooling3d",
+    "separable_conv1d", "separable_conv2d"]
+TF1_RNN_CELL_NAMES = [
+    "BasicLSTMCell", "BasicRNNCell", "DeviceWrapper", "DropoutWrapper", "GRUCell", "LSTMCell",
+    "LSTMStateTuple", "MultiRNNCell", "RNNCell", "ResidualWrapper"]
+
+
+def test_install_leaves_no_tf1_layer_or_cell_name_missing():
+    tf1track_core.install()
+    assert [n for n in TF1_LAYERS_NAMES if not hasattr(tf.compat.v1.layers, n)] == []
+    assert [n for n in TF1_RNN_CELL_NAMES if not hasattr(tf.compat.v1.nn.rnn_cell, n)] == []
+
+
 def test_tf1_code_runs_verbatim_after_install():
     tf1track_core.install()
 

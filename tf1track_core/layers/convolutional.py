@@ -1,10 +1,11 @@
-"""TF1 convolution layers: `conv1d/2d/3d`, `conv2d_transpose`, `separable_conv2d`.
+"""TF1 convolution layers: `conv1d/2d/3d`, `conv2d/3d_transpose`, `separable_conv1d/2d`.
 
 Variable names and shapes are TF1's: `kernel` `kernel_size + [in, filters]`
-(`[kh, kw, filters, in]` for the transpose), `depthwise_kernel`
-`[kh, kw, in, depth_multiplier]`, `pointwise_kernel` `[1, 1, in * dm, filters]`,
-`bias` `[filters]` (zeros). `kernel_initializer=None` means the scope's
-initializer, else Glorot uniform, as in TF1.
+(`kernel_size + [filters, in]` for the transposes), `depthwise_kernel`
+`kernel_size + [in, depth_multiplier]`, `pointwise_kernel`
+`[1, (1,) in * dm, filters]`, `bias` `[filters]` (zeros).
+`kernel_initializer=None` means the scope's initializer, else Glorot
+uniform, as in TF1.
 """
 
 import tensorflow as tf
@@ -147,12 +148,11 @@ def deconv_output_length(input_length, kernel_size, padding, stride, dilation=1)
     return input_length * stride
 
 
-class Conv2DTranspose(_Conv):
-    """TF1 `tf.layers.Conv2DTranspose`; kernel `[kh, kw, filters, in_channels]`."""
+class _ConvTranspose(_Conv):
+    """N-d transposed convolution; kernel `kernel_size + [filters, in_channels]`."""
 
-    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
-                 data_format="channels_last", **kwargs):
-        super().__init__(2, filters, kernel_size, strides, padding, data_format, 1, **kwargs)
+    def __init__(self, rank, filters, kernel_size, strides, padding, data_format, **kwargs):
+        super().__init__(rank, filters, kernel_size, strides, padding, data_format, 1, **kwargs)
 
     def build(self, input_shape):
         """Creates the variables, under TF1's names, for inputs of `input_shape`."""
@@ -162,35 +162,52 @@ class Conv2DTranspose(_Conv):
     def call(self, inputs):
         """Applies the layer to `inputs`, as TF1's layer does."""
         inputs = tf.convert_to_tensor(inputs)
-        if self.data_format == "channels_first":
-            # TF's CPU kernels only take NHWC here; the result is the same.
-            inputs = _to_channels_last(inputs, 2)
+        channels_first = self.data_format == "channels_first"
+        if channels_first:
+            # TF's CPU kernels only take channels-last here; the result is the same.
+            inputs = _to_channels_last(inputs, self.rank)
         dynamic = tf.shape(inputs)
         static = inputs.shape.as_list()
         sizes = []
-        for axis, (kernel, stride) in zip((1, 2), zip(self.kernel_size, self.strides)):
+        for axis, kernel, stride in zip(range(1, self.rank + 1), self.kernel_size, self.strides):
             length = static[axis] if static[axis] is not None else dynamic[axis]
             sizes.append(deconv_output_length(length, kernel, self.padding, stride))
-        output_shape = tf.stack([dynamic[0], sizes[0], sizes[1], self.filters])
-        outputs = tf.nn.conv2d_transpose(
+        output_shape = tf.stack([dynamic[0], *sizes, self.filters])
+        outputs = tf.nn.conv_transpose(
             inputs, self.kernel, output_shape, strides=[1, *self.strides, 1],
-            padding=self.padding.upper(), data_format="NHWC")
+            padding=self.padding.upper(), data_format=tf_data_format("channels_last", self.rank))
         if self.use_bias:
-            outputs = tf.nn.bias_add(outputs, self.bias, data_format="NHWC")
-        if self.data_format == "channels_first":
-            outputs = _to_channels_first(outputs, 2)
+            outputs = tf.nn.bias_add(outputs, self.bias)
+        if channels_first:
+            outputs = _to_channels_first(outputs, self.rank)
         return self.apply_activation(outputs)
 
 
-class SeparableConv2D(_Conv):
-    """TF1 `tf.layers.SeparableConv2D`: depthwise then pointwise convolution."""
+class Conv2DTranspose(_ConvTranspose):
+    """TF1 `tf.layers.Conv2DTranspose`; kernel `[kh, kw, filters, in_channels]`."""
 
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
-                 data_format="channels_last", dilation_rate=(1, 1), depth_multiplier=1,
-                 depthwise_initializer=None, pointwise_initializer=None,
-                 depthwise_regularizer=None, pointwise_regularizer=None,
-                 depthwise_constraint=None, pointwise_constraint=None, **kwargs):
-        super().__init__(2, filters, kernel_size, strides, padding, data_format,
+                 data_format="channels_last", **kwargs):
+        super().__init__(2, filters, kernel_size, strides, padding, data_format, **kwargs)
+
+
+class Conv3DTranspose(_ConvTranspose):
+    """TF1 `tf.layers.Conv3DTranspose`; kernel `[kd, kh, kw, filters, in_channels]`."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid",
+                 data_format="channels_last", **kwargs):
+        super().__init__(3, filters, kernel_size, strides, padding, data_format, **kwargs)
+
+
+class _SeparableConv(_Conv):
+    """Depthwise then pointwise convolution: `SeparableConv1D` and `SeparableConv2D`."""
+
+    def __init__(self, rank, filters, kernel_size, strides, padding, data_format,
+                 dilation_rate, depth_multiplier=1, depthwise_initializer=None,
+                 pointwise_initializer=None, depthwise_regularizer=None,
+                 pointwise_regularizer=None, depthwise_constraint=None,
+                 pointwise_constraint=None, **kwargs):
+        super().__init__(rank, filters, kernel_size, strides, padding, data_format,
                          dilation_rate, **kwargs)
         self.depth_multiplier = int(depth_multiplier)
         self.depthwise_initializer = depthwise_initializer
@@ -208,26 +225,74 @@ class SeparableConv2D(_Conv):
             initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
             constraint=self.depthwise_constraint)
         self.pointwise_kernel = self.add_weight(
-            "pointwise_kernel", (1, 1, channels * self.depth_multiplier, self.filters),
+            "pointwise_kernel",
+            (1,) * self.rank + (channels * self.depth_multiplier, self.filters),
             initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
             constraint=self.pointwise_constraint)
         self.add_bias(self.filters)
 
+    def _separable_conv2d(self, inputs, depthwise_kernel, pointwise_kernel, strides,
+                          padding, dilations):
+        """TF's 2-D separable convolution, channels-last (where TF has CPU kernels)."""
+        outputs = tf.nn.separable_conv2d(
+            inputs, depthwise_kernel, pointwise_kernel, strides=(1,) + strides + (1,),
+            padding=padding, dilations=dilations, data_format="NHWC")
+        return self.bias_and_activation(outputs, data_format="NHWC")
+
+
+class SeparableConv1D(_SeparableConv):
+    """TF1 `tf.layers.SeparableConv1D`, run as TF1 did: a 2-D one over height 1."""
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid",
+                 data_format="channels_last", dilation_rate=1, depth_multiplier=1, **kwargs):
+        super().__init__(1, filters, kernel_size, strides, padding, data_format,
+                         dilation_rate, depth_multiplier, **kwargs)
+
     def call(self, inputs):
         """Applies the layer to `inputs`, as TF1's layer does."""
         inputs = tf.convert_to_tensor(inputs)
-        transpose = self.data_format == "channels_first" and not channels_first_supported()
-        if transpose:  # channels-last kernels only on a CPU; same numbers
+        channels_first = self.data_format == "channels_first"
+        if channels_first:  # same numbers through channels-last kernels
+            inputs = _to_channels_last(inputs, 1)
+        padding = self.padding.upper()
+        if self.padding == "causal":
+            left = self.dilation_rate[0] * (self.kernel_size[0] - 1)
+            inputs = tf.pad(inputs, [[0, 0], [left, 0], [0, 0]])
+            padding = "VALID"
+        # TF1 repeated the stride for the dummy height axis (TF requires equal
+        # strides there); over height 1 it changes nothing.
+        outputs = self._separable_conv2d(
+            tf.expand_dims(inputs, 1), tf.expand_dims(self.depthwise_kernel, 0),
+            tf.expand_dims(self.pointwise_kernel, 0), self.strides * 2, padding,
+            (1,) + self.dilation_rate)
+        outputs = tf.squeeze(outputs, [1])
+        return _to_channels_first(outputs, 1) if channels_first else outputs
+
+
+class SeparableConv2D(_SeparableConv):
+    """TF1 `tf.layers.SeparableConv2D`: depthwise then pointwise convolution."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
+                 data_format="channels_last", dilation_rate=(1, 1), depth_multiplier=1,
+                 **kwargs):
+        super().__init__(2, filters, kernel_size, strides, padding, data_format,
+                         dilation_rate, depth_multiplier, **kwargs)
+
+    def call(self, inputs):
+        """Applies the layer to `inputs`, as TF1's layer does."""
+        inputs = tf.convert_to_tensor(inputs)
+        if self.data_format == "channels_first" and channels_first_supported():
+            outputs = tf.nn.separable_conv2d(
+                inputs, self.depthwise_kernel, self.pointwise_kernel,
+                strides=(1, 1) + self.strides, padding=self.padding.upper(),
+                dilations=self.dilation_rate, data_format="NCHW")
+            return self.bias_and_activation(outputs, data_format="NCHW")
+        channels_first = self.data_format == "channels_first"
+        if channels_first:  # channels-last kernels only on a CPU; same numbers
             inputs = _to_channels_last(inputs, 2)
-        if self.data_format == "channels_last" or transpose:
-            strides, data_format = (1,) + self.strides + (1,), "NHWC"
-        else:
-            strides, data_format = (1, 1) + self.strides, "NCHW"
-        outputs = tf.nn.separable_conv2d(
-            inputs, self.depthwise_kernel, self.pointwise_kernel, strides=strides,
-            padding=self.padding.upper(), dilations=self.dilation_rate, data_format=data_format)
-        outputs = self.bias_and_activation(outputs, data_format=data_format)
-        return _to_channels_first(outputs, 2) if transpose else outputs
+        outputs = self._separable_conv2d(inputs, self.depthwise_kernel, self.pointwise_kernel,
+                                         self.strides, self.padding.upper(), self.dilation_rate)
+        return _to_channels_first(outputs, 2) if channels_first else outputs
 
 
 def _functional(layer_class, doc):
@@ -247,8 +312,13 @@ conv2d = _functional(Conv2D, "Functional `Conv2D`: conv2d(inputs, filters, kerne
 conv3d = _functional(Conv3D, "Functional `Conv3D`: conv3d(inputs, filters, kernel_size, ...).")
 conv2d_transpose = _functional(
     Conv2DTranspose, "Functional `Conv2DTranspose`: conv2d_transpose(inputs, filters, kernel_size, ...).")
+conv3d_transpose = _functional(
+    Conv3DTranspose, "Functional `Conv3DTranspose`: conv3d_transpose(inputs, filters, kernel_size, ...).")
+separable_conv1d = _functional(
+    SeparableConv1D, "Functional `SeparableConv1D`: separable_conv1d(inputs, filters, kernel_size, ...).")
 separable_conv2d = _functional(
     SeparableConv2D, "Functional `SeparableConv2D`: separable_conv2d(inputs, filters, kernel_size, ...).")
 for _fn, _name in ((conv1d, "conv1d"), (conv2d, "conv2d"), (conv3d, "conv3d"),
-                   (conv2d_transpose, "conv2d_transpose"), (separable_conv2d, "separable_conv2d")):
+                   (conv2d_transpose, "conv2d_transpose"), (conv3d_transpose, "conv3d_transpose"),
+                   (separable_conv1d, "separable_conv1d"), (separable_conv2d, "separable_conv2d")):
     _fn.__name__ = _fn.__qualname__ = _name

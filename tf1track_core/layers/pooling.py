@@ -1,4 +1,4 @@
-"""TF1 pooling layers: `max_pooling1d/2d`, `average_pooling1d/2d` (no variables)."""
+"""TF1 pooling layers: `max_pooling1d/2d/3d`, `average_pooling1d/2d/3d` (no variables)."""
 
 import tensorflow as tf
 
@@ -37,61 +37,42 @@ class _Pooling(Layer):
         return _to_channels_first(outputs, self.rank) if channels_first else outputs
 
 
-class MaxPooling1D(_Pooling):
-    """TF1 `tf.layers.MaxPooling1D`."""
+def _pooling_class(class_name, rank, pool_function):
+    """A public TF1 pooling class: `_Pooling` of one rank and kind, TF1's signature."""
 
-    def __init__(self, pool_size, strides, padding="valid", data_format="channels_last",
-                 name=None, **kwargs):
-        super().__init__(1, tf.nn.max_pool1d, pool_size, strides, padding, data_format,
-                         name=name, **kwargs)
+    class Pooling(_Pooling):
+        def __init__(self, pool_size, strides, padding="valid", data_format="channels_last",
+                     name=None, **kwargs):
+            super().__init__(rank, pool_function, pool_size, strides, padding, data_format,
+                             name=name, **kwargs)
 
-
-class AveragePooling1D(_Pooling):
-    """TF1 `tf.layers.AveragePooling1D`."""
-
-    def __init__(self, pool_size, strides, padding="valid", data_format="channels_last",
-                 name=None, **kwargs):
-        super().__init__(1, tf.nn.avg_pool1d, pool_size, strides, padding, data_format,
-                         name=name, **kwargs)
+    Pooling.__name__ = Pooling.__qualname__ = class_name
+    Pooling.__doc__ = f"TF1 `tf.layers.{class_name}`."
+    return Pooling
 
 
-class MaxPooling2D(_Pooling):
-    """TF1 `tf.layers.MaxPooling2D`."""
+def _functional(layer_class, function_name):
+    """TF1's functional form of a pooling class: `fn(inputs, pool_size, strides, ...)`."""
 
-    def __init__(self, pool_size, strides, padding="valid", data_format="channels_last",
-                 name=None, **kwargs):
-        super().__init__(2, tf.nn.max_pool2d, pool_size, strides, padding, data_format,
-                         name=name, **kwargs)
+    def pool(inputs, pool_size, strides, padding="valid", data_format="channels_last",
+             name=None):
+        return layer_class(pool_size, strides, padding, data_format, name=name)(inputs)
 
-
-class AveragePooling2D(_Pooling):
-    """TF1 `tf.layers.AveragePooling2D`."""
-
-    def __init__(self, pool_size, strides, padding="valid", data_format="channels_last",
-                 name=None, **kwargs):
-        super().__init__(2, tf.nn.avg_pool2d, pool_size, strides, padding, data_format,
-                         name=name, **kwargs)
+    pool.__name__ = pool.__qualname__ = function_name
+    pool.__doc__ = f"Functional `{layer_class.__name__}`."
+    return pool
 
 
-def max_pooling1d(inputs, pool_size, strides, padding="valid", data_format="channels_last",
-                  name=None):
-    """Functional `MaxPooling1D`."""
-    return MaxPooling1D(pool_size, strides, padding, data_format, name=name)(inputs)
+MaxPooling1D = _pooling_class("MaxPooling1D", 1, tf.nn.max_pool1d)
+AveragePooling1D = _pooling_class("AveragePooling1D", 1, tf.nn.avg_pool1d)
+MaxPooling2D = _pooling_class("MaxPooling2D", 2, tf.nn.max_pool2d)
+AveragePooling2D = _pooling_class("AveragePooling2D", 2, tf.nn.avg_pool2d)
+MaxPooling3D = _pooling_class("MaxPooling3D", 3, tf.nn.max_pool3d)
+AveragePooling3D = _pooling_class("AveragePooling3D", 3, tf.nn.avg_pool3d)
 
-
-def average_pooling1d(inputs, pool_size, strides, padding="valid",
-                      data_format="channels_last", name=None):
-    """Functional `AveragePooling1D`."""
-    return AveragePooling1D(pool_size, strides, padding, data_format, name=name)(inputs)
-
-
-def max_pooling2d(inputs, pool_size, strides, padding="valid", data_format="channels_last",
-                  name=None):
-    """Functional `MaxPooling2D`."""
-    return MaxPooling2D(pool_size, strides, padding, data_format, name=name)(inputs)
-
-
-def average_pooling2d(inputs, pool_size, strides, padding="valid",
-                      data_format="channels_last", name=None):
-    """Functional `AveragePooling2D`."""
-    return AveragePooling2D(pool_size, strides, padding, data_format, name=name)(inputs)
+max_pooling1d = _functional(MaxPooling1D, "max_pooling1d")
+average_pooling1d = _functional(AveragePooling1D, "average_pooling1d")
+max_pooling2d = _functional(MaxPooling2D, "max_pooling2d")
+average_pooling2d = _functional(AveragePooling2D, "average_pooling2d")
+max_pooling3d = _functional(MaxPooling3D, "max_pooling3d")
+average_pooling3d = _functional(AveragePooling3D, "average_pooling3d")
