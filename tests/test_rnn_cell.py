@@ -85,6 +85,37 @@ def test_dropout_wrapper_drops_scales_and_is_seeded():
         rnn_cell.DropoutWrapper(rnn_cell.BasicRNNCell(2), input_keep_prob=1.5)
 
 
+def zero_fractions_of_dropped_lstm_states(**wrapper_kwargs):
+    """One step of DropoutWrapper(MultiRNNCell of 2 LSTMs, state_keep_prob=0.5): the
+    fraction of exact zeros in each layer's (c, h)."""
+    cell = rnn_cell.DropoutWrapper(
+        rnn_cell.MultiRNNCell([rnn_cell.LSTMCell(50), rnn_cell.LSTMCell(50)]),
+        state_keep_prob=0.5, seed=2, **wrapper_kwargs)
+    module = Runner(lambda x: cell(x, cell.zero_state(256, tf.float32))[1])
+    state = module(tf.random.normal([256, 8], seed=1))
+    return [((s.c.numpy() == 0).mean(), (s.h.numpy() == 0).mean()) for s in state]
+
+
+def test_dropout_state_filter_keeps_every_lstm_memory_by_default():
+    for c_zeros, h_zeros in zero_fractions_of_dropped_lstm_states():
+        assert c_zeros == 0 and abs(h_zeros - 0.5) < 0.05
+
+
+def test_dropout_state_filter_visitor_chooses_what_to_drop():
+    def memory_only(substate):
+        if isinstance(substate, rnn_cell.LSTMStateTuple):
+            return rnn_cell.LSTMStateTuple(c=True, h=False)
+        return True
+
+    for c_zeros, h_zeros in zero_fractions_of_dropped_lstm_states(
+            dropout_state_filter_visitor=memory_only):
+        assert abs(c_zeros - 0.5) < 0.05 and h_zeros == 0
+    assert zero_fractions_of_dropped_lstm_states(
+        dropout_state_filter_visitor=lambda substate: False) == [(0, 0), (0, 0)]
+    with pytest.raises(TypeError, match="dropout_state_filter_visitor must be callable"):
+        rnn_cell.DropoutWrapper(rnn_cell.BasicRNNCell(2), dropout_state_filter_visitor=3)
+
+
 def test_variational_dropout_uses_one_mask_per_sequence():
     cell = rnn_cell.DropoutWrapper(rnn_cell.BasicRNNCell(40, activation=tf.identity),
                                    output_keep_prob=0.5, variational_recurrent=True,

@@ -6,10 +6,11 @@ have unwrapped. `MultiRNNCell` scopes its cells as `cell_0`, `cell_1`, ...
 """
 
 import hashlib
+import itertools
 
 import tensorflow as tf
 
-from tf1track_core.rnn_cell.base import RNNCell
+from tf1track_core.rnn_cell.base import LSTMStateTuple, RNNCell
 
 v1 = tf.compat.v1
 
@@ -140,6 +141,13 @@ class DeviceWrapper(_Wrapper):
             return self.cell(inputs, state, scope=scope)
 
 
+def default_dropout_state_filter_visitor(substate):
+    """TF1's default state filter: drop every state tensor but an LSTM's memory `c`."""
+    if isinstance(substate, LSTMStateTuple):
+        return LSTMStateTuple(c=False, h=True)
+    return not isinstance(substate, tf.TensorArray)
+
+
 class DropoutWrapper(_Wrapper):
     """Dropout on a cell's inputs, outputs and state, with keep probabilities.
 
@@ -147,6 +155,10 @@ class DropoutWrapper(_Wrapper):
     `variational_recurrent`, one mask per sequence is drawn (needs
     `input_size` when `input_keep_prob < 1`, and `dtype`), as in TF1. Seeds
     per input/state/output element are derived from `seed` as TF1 did.
+    `dropout_state_filter_visitor(substate)` says which parts of the state
+    to drop, as in TF1: True (drop, looking further in), False (leave this
+    part alone) or a one-level structure of booleans; by default every state
+    tensor is dropped but an LSTM's memory `c`.
     """
 
     def __init__(self, cell, input_keep_prob=1.0, output_keep_prob=1.0, state_keep_prob=1.0,
@@ -164,9 +176,11 @@ class DropoutWrapper(_Wrapper):
         self._state_keep_prob = state_keep_prob
         self._variational_recurrent = variational_recurrent
         self._seed = seed
-        if dropout_state_filter_visitor is not None:
-            raise NotImplementedError("dropout_state_filter_visitor is not supported; the "
-                                      "default (never drop an LSTM's c) is used.")
+        if dropout_state_filter_visitor is not None and not callable(
+                dropout_state_filter_visitor):
+            raise TypeError("dropout_state_filter_visitor must be callable. "
+                            f"Received: {dropout_state_filter_visitor!r}")
+        self._state_filter = dropout_state_filter_visitor or default_dropout_state_filter_visitor
         self._recurrent_noise = None
         if variational_recurrent:
             if dtype is None:
@@ -199,18 +213,27 @@ class DropoutWrapper(_Wrapper):
                  for i, size in enumerate(flat)]
         return tf.nest.pack_sequence_as(sizes, noise)
 
-    def _dropout(self, values, salt_prefix, keep_prob, noise=None):
-        flat = tf.nest.flatten(values)
-        flat_noise = tf.nest.flatten(noise) if noise is not None else [None] * len(flat)
-        dropped = []
-        for i, (value, value_noise) in enumerate(zip(flat, flat_noise)):
+    def _dropout(self, values, salt_prefix, keep_prob, noise=None, filter_structure=None):
+        """Dropout on `values` where `filter_structure` (a shallow copy of bools) says.
+
+        Element `i` of the filter's flattening gets seed `salt_prefix_i`, as in
+        TF1, whether it is dropped or not.
+        """
+        shallow = values if filter_structure is None else filter_structure
+        if noise is None:
+            noise = tf.nest.map_structure(lambda _: None, values)
+        index = itertools.count()
+
+        def drop(do_drop, value, value_noise):
+            i = next(index)
+            if isinstance(do_drop, bool) and not do_drop:
+                return value
             if value_noise is None:
-                dropped.append(tf.nn.dropout(value, rate=1 - keep_prob,
-                                             seed=self._gen_seed(salt_prefix, i)))
-            else:
-                mask = tf.floor(keep_prob + value_noise)
-                dropped.append(tf.math.divide(value, keep_prob) * mask)
-        return tf.nest.pack_sequence_as(values, dropped)
+                return tf.nn.dropout(value, rate=1 - keep_prob,
+                                     seed=self._gen_seed(salt_prefix, i))
+            return tf.math.divide(value, keep_prob) * tf.floor(keep_prob + value_noise)
+
+        return tf.__internal__.nest.map_structure_up_to(shallow, drop, shallow, values, noise)
 
     def _call_wrapped_cell(self, inputs, state, scope):
         noise = self._recurrent_noise or {}
@@ -225,9 +248,5 @@ class DropoutWrapper(_Wrapper):
         return outputs, new_state
 
     def _drop_state(self, state, noise):
-        # TF1 leaves an LSTMStateTuple's memory c alone by default.
-        if hasattr(state, "c") and hasattr(state, "h"):
-            h_noise = noise.h if noise is not None else None
-            return type(state)(state.c, self._dropout(state.h, "state", self._state_keep_prob,
-                                                      h_noise))
-        return self._dropout(state, "state", self._state_keep_prob, noise)
+        shallow = tf.__internal__.nest.get_traverse_shallow_structure(self._state_filter, state)
+        return self._dropout(state, "state", self._state_keep_prob, noise, shallow)
