@@ -18,6 +18,7 @@ reader that knows only `atol` is stricter, never looser).
 
 import dataclasses
 import json
+import math
 import pathlib
 
 import numpy as np
@@ -125,14 +126,21 @@ def read_golden(golden_dir):
     return Golden(directory, meta, inputs, outputs)
 
 
+def _finite_scale(value):
+    """The largest finite magnitude in `value` (0 if none: -inf masks are no scale)."""
+    finite = np.abs(value[np.isfinite(value)]) if value.dtype.kind in "fc" else np.abs(value)
+    return float(finite.max()) if finite.size else 0.0
+
+
 def _check_output_atol(path, output_atol, outputs):
     if not isinstance(output_atol, dict):
         raise GoldenError(f"{path}: output_atol must map output names to numbers.")
     for name, value in output_atol.items():
         if name not in outputs:
             raise GoldenError(f"{path}: output_atol names {name!r}, which outputs.npz lacks.")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise GoldenError(f"{path}: output_atol[{name!r}] must be a number >= 0, "
+        if (isinstance(value, bool) or not isinstance(value, (int, float))
+                or not math.isfinite(value) or value < 0):
+            raise GoldenError(f"{path}: output_atol[{name!r}] must be a finite number >= 0, "
                               f"got {value!r}.")
 
 
@@ -185,8 +193,13 @@ def _compare(name, expected, actual, atol, rtol):
                          f"port shape {actual.shape}", atol)
     if expected.size == 0:
         return ParityRow(name, expected.shape, 0.0, 0.0, True, atol=atol)
-    diff = np.abs(actual.astype(np.float64) - expected.astype(np.float64))
-    scale = np.abs(expected.astype(np.float64))
+    actual, expected = actual.astype(np.float64), expected.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        # Equal values match, the same infinities (masked logits) and NaNs included.
+        same = (actual == expected) | (np.isnan(actual) & np.isnan(expected))
+        diff = np.where(same, 0.0, np.abs(actual - expected))
+    diff = np.where(np.isnan(diff), np.inf, diff)  # a NaN on one side only
+    scale = np.where(np.isfinite(expected), np.abs(expected), 0.0)
     rel = diff / np.maximum(scale, np.finfo(np.float64).tiny)
     passed = bool(np.all(diff <= atol + rtol * scale))
     return ParityRow(name, expected.shape, float(diff.max()), float(rel.max()), passed, atol=atol)
@@ -246,9 +259,8 @@ def record_tf1_golden(output_dir, build_fn, inputs, *, model, config, source, ca
     meta = {"model": model, "config": config, "call": call or {}, "inputs": list(inputs),
             "atol": atol, "rtol": rtol, "tensorflow": tf.__version__, "source": source}
     if atol_from_scale is not None:
-        meta["output_atol"] = {
-            name: atol_from_scale * float(np.abs(value).max()) if value.size else atol
-            for name, value in values.items()}
+        meta["output_atol"] = {name: max(atol, atol_from_scale * _finite_scale(value))
+                               for name, value in values.items()}
         meta["atol"] = min(meta["output_atol"].values())
     (directory / "meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n")
     return directory

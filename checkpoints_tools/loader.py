@@ -30,7 +30,7 @@ import tensorflow as tf
 import tf1track_core
 from tf1track_core.inspection import nested_objects
 from checkpoints_tools.names import NameMap, classify_training_state
-from checkpoints_tools.reader import TF1Checkpoint
+from checkpoints_tools.reader import CheckpointError, TF1Checkpoint
 
 Translation = collections.namedtuple("Translation", ["target", "sources", "combine", "shape"])
 
@@ -152,7 +152,8 @@ def load_tf1_checkpoint(layer_or_module, path, assignment_map=None, strict=True,
     Raises:
       CheckpointLoadError, CheckpointError (unreadable files), ValueError (an
       object without variables or a malformed map). In every case nothing
-      has been assigned.
+      has been assigned, unless the files change between the verify and the
+      assign pass: that CheckpointError says how many variables were assigned.
     """
     checkpoint = TF1Checkpoint(path)
     with _read_ahead_if_worth_it(checkpoint):  # the disk works while we plan and verify
@@ -166,15 +167,33 @@ def load_tf1_checkpoint(layer_or_module, path, assignment_map=None, strict=True,
             del batch
         for _, read in combined:
             read()
-    for batch in checkpoint.read_batches(**_assign_reads(checkpoint, direct)):
-        while batch:
-            name, value = batch.popitem()
-            direct[name].assign(value)  # the variable adopts the buffer: no copy
-            del value
-        del batch
-    for target, read in combined:
-        target.assign(read())
+    _assign(checkpoint, direct, combined)
     return report
+
+
+def _assign(checkpoint, direct, combined):
+    """The assign pass: reads again (verified just before) and assigns.
+
+    Should the files change or vanish between the passes (a Saver pruning old
+    checkpoints, say), a read fails here after some variables were assigned:
+    that is reported as such, never silently.
+    """
+    total, assigned = len(direct) + len(combined), 0
+    try:
+        for batch in checkpoint.read_batches(**_assign_reads(checkpoint, direct)):
+            while batch:
+                name, value = batch.popitem()
+                direct[name].assign(value)  # the variable adopts the buffer: no copy
+                assigned += 1
+                del value
+            del batch
+        for target, read in combined:
+            target.assign(read())
+            assigned += 1
+    except CheckpointError as error:
+        raise CheckpointError(
+            f"{error} The files changed after they were verified: {assigned} of {total} "
+            "variables were assigned, the rest were not; load again.") from None
 
 
 def _plan_or_raise(obj, checkpoint, name_map, translations, strict):

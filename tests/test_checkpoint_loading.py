@@ -320,3 +320,24 @@ def test_no_read_ahead_for_a_checkpoint_mostly_of_optimizer_slots(tmp_path):
 ])
 def test_training_state_is_told_apart_from_weights_by_name(name, kind):
     assert classify_training_state(name) == kind
+
+
+def test_files_changing_between_verify_and_assign_are_reported_as_a_partial_load(
+        tmp_path, monkeypatch):
+    prefix = write_tf1_checkpoint(tmp_path / "model.ckpt", {
+        "big": np.ones([1000], np.float32), "small": np.ones([10], np.float32)})
+    module = variables_module({"big": ([1000], tf.float32), "small": ([10], tf.float32)})
+    read_batches, passes = TF1Checkpoint.read_batches, []
+
+    def truncated_after_first_batch_of_the_assign_pass(self, *args, **kwargs):
+        passes.append(1)
+        for i, batch in enumerate(read_batches(self, *args, **kwargs)):
+            yield batch
+            if len(passes) == 2 and i == 0:  # e.g. a Saver pruning the checkpoint
+                os.truncate(prefix + ".data-00000-of-00001", 16)
+
+    monkeypatch.setattr(TF1Checkpoint, "read_batches",
+                        truncated_after_first_batch_of_the_assign_pass)
+    with pytest.raises(CheckpointError, match="The files changed after they were verified: "
+                                              "1 of 2 variables were assigned"):
+        load_tf1_checkpoint(module, prefix)

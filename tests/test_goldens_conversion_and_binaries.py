@@ -102,6 +102,45 @@ def test_per_output_atol_from_scale(tmp_path):
         read_golden(golden_dir)
 
 
+def test_masked_and_all_zero_outputs_get_finite_tolerances_and_compare(tmp_path):
+    def outputs(features):
+        logits = tf1_forward(features)
+        return {"logits": logits, "zeros": tf.zeros_like(logits),
+                "masked": tf.where(logits > 0, logits, float("-inf"))}
+
+    golden_dir = record_tf1_golden(
+        tmp_path / "golden", outputs, {"features": FEATURES}, model=MODEL_NAME,
+        config={"num_classes": 3, "hidden": 5}, source="test", randomize_seed=1,
+        atol=1e-6, atol_from_scale=1e-4)
+    meta = read_golden(golden_dir).meta
+    assert meta["output_atol"]["zeros"] == 1e-6 == meta["atol"]  # never 0: the atol floor
+    recorded = dict(np.load(golden_dir / "outputs.npz"))
+    assert np.isneginf(recorded["masked"]).any()
+    assert meta["output_atol"]["masked"] == pytest.approx(
+        1e-4 * np.abs(recorded["masked"][np.isfinite(recorded["masked"])]).max())
+
+    class Masked(keras.layers.Layer):
+        def __init__(self, broken=False):
+            super().__init__()
+            self.tiny, self.broken = zoo.build(MODEL_NAME, num_classes=3, hidden=5), broken
+
+        def call(self, features):
+            logits = self.tiny(features)
+            masked = tf.where(logits > 0, logits, float("-inf"))
+            if self.broken:  # one masked entry comes out finite
+                masked = tf.tensor_scatter_nd_update(
+                    masked, [tf.cast(tf.where(tf.math.is_inf(masked))[0], tf.int32)], [0.0])
+            return {"logits": logits, "zeros": tf.zeros_like(logits), "masked": masked}
+
+    assert check_parity(Masked(), golden_dir).passed
+    report = check_parity(Masked(broken=True), golden_dir)
+    assert [row.name for row in report.rows if not row.passed] == ["masked"]
+    meta["output_atol"]["masked"] = float("inf")
+    (golden_dir / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(GoldenError, match=r"output_atol\['masked'\] must be a finite number"):
+        read_golden(golden_dir)
+
+
 def test_golden_npz_that_needs_pickle_is_refused(tmp_path):
     golden_dir = record_tiny_golden(tmp_path / "golden")
     np.savez(golden_dir / "outputs.npz", logits=np.array([{"a": 1}], dtype=object))

@@ -221,3 +221,30 @@ def test_official_resnet_channels_first_equals_channels_last():
     # threading); a wrong channel axis would be off by O(1).
     np.testing.assert_allclose(first(images, training=True).numpy(),
                                last(images, training=True).numpy(), rtol=5e-3, atol=5e-3)
+
+
+def test_input_spec_of_a_custom_tf1_layer_is_enforced():
+    class Square(tf1_layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.input_spec = tf1_layers.InputSpec(min_ndim=2, axes={-1: 3})
+
+        def call(self, inputs):
+            return inputs * inputs
+
+    assert Square()(tf.ones([2, 3])).shape == (2, 3)
+    with pytest.raises(ValueError, match=r"Input 0 of layer 'square' is incompatible with the "
+                                         r"layer: expected min_ndim=2, found ndim=1"):
+        Square()(tf.ones([3]))
+    with pytest.raises(ValueError, match="expected axis -1 of size 3, found 4"):
+        Square()(tf.ones([2, 4]))
+
+
+@pytest.mark.parametrize("layer_fn, shape", [(tf1_layers.separable_conv1d, [2, 3, 9]),
+                                             (tf1_layers.separable_conv2d, [2, 3, 6, 6])])
+def test_channels_first_activation_sees_the_channels_first_layout(layer_fn, shape):
+    """As in TF1 the activation applies to the output as returned (matters for softmax)."""
+    x = tf.constant(np.random.default_rng(0).normal(size=shape).astype("float32"))
+    out = Runner(lambda x: layer_fn(x, 4, 3, data_format="channels_first",
+                                    activation=tf.nn.softmax))(x)
+    np.testing.assert_allclose(tf.reduce_sum(out, -1).numpy(), 1.0, rtol=1e-5)

@@ -151,6 +151,7 @@ class Layer(tf.Module):
     def __call__(self, inputs, *args, **kwargs):
         """Builds the layer in its scope on the first call, then runs `call`."""
         self._set_scope(kwargs.pop("scope", None))
+        self._check_input_spec(inputs)
         reuse = True if self.built else self._reuse
         with v1.variable_scope(self._scope, reuse=reuse, auxiliary_name_scope=False):
             if not self.built:
@@ -167,6 +168,33 @@ class Layer(tf.Module):
                 for loss in self._losses:
                     v1.add_to_collection(v1.GraphKeys.REGULARIZATION_LOSSES, loss)
         return outputs
+
+    def _check_input_spec(self, inputs):
+        """Enforces `self.input_spec` (`InputSpec`s: ndim, min/max_ndim, axes) as TF1 did."""
+        specs = getattr(self, "input_spec", None)
+        if specs is None:
+            return
+        for index, (spec, value) in enumerate(zip(tf.nest.flatten(specs),
+                                                  tf.nest.flatten(inputs))):
+            shape = tf.TensorShape(getattr(value, "shape", None))
+            if spec is None or shape.rank is None:
+                continue
+            problem = None
+            if spec.ndim is not None and shape.rank != spec.ndim:
+                problem = f"expected ndim={spec.ndim}, found ndim={shape.rank}"
+            elif spec.min_ndim is not None and shape.rank < spec.min_ndim:
+                problem = f"expected min_ndim={spec.min_ndim}, found ndim={shape.rank}"
+            elif spec.max_ndim is not None and shape.rank > spec.max_ndim:
+                problem = f"expected max_ndim={spec.max_ndim}, found ndim={shape.rank}"
+            else:
+                for axis, size in (spec.axes or {}).items():
+                    found = shape[int(axis)] if -shape.rank <= int(axis) < shape.rank else None
+                    if size is not None and found is not None and found != size:
+                        problem = f"expected axis {axis} of size {size}, found {found}"
+                        break
+            if problem:
+                raise ValueError(f"Input {index} of layer {self.name!r} is incompatible with "
+                                 f"the layer: {problem}. Full shape received: {shape}")
 
     def build(self, input_shape):
         """Creates the variables; override. `input_shape` is a `TensorShape`."""

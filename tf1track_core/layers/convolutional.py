@@ -97,7 +97,6 @@ class _Conv(KernelBiasLayer):
             return self.apply_activation(outputs)
         return self.bias_and_activation(outputs, data_format=self._tf_data_format)
 
-
     def _convolution(self, inputs, padding):
         if self.data_format == "channels_first" and not channels_first_supported():
             # Same numbers through channels-last kernels (TF1 would fail on a CPU here).
@@ -233,11 +232,13 @@ class _SeparableConv(_Conv):
 
     def _separable_conv2d(self, inputs, depthwise_kernel, pointwise_kernel, strides,
                           padding, dilations):
-        """TF's 2-D separable convolution, channels-last (where TF has CPU kernels)."""
+        """TF's 2-D separable convolution plus bias, channels-last (TF's CPU kernels)."""
         outputs = tf.nn.separable_conv2d(
             inputs, depthwise_kernel, pointwise_kernel, strides=(1,) + strides + (1,),
             padding=padding, dilations=dilations, data_format="NHWC")
-        return self.bias_and_activation(outputs, data_format="NHWC")
+        if self.use_bias:
+            outputs = tf.nn.bias_add(outputs, self.bias, data_format="NHWC")
+        return outputs
 
 
 class SeparableConv1D(_SeparableConv):
@@ -266,7 +267,9 @@ class SeparableConv1D(_SeparableConv):
             tf.expand_dims(self.pointwise_kernel, 0), self.strides * 2, padding,
             (1,) + self.dilation_rate)
         outputs = tf.squeeze(outputs, [1])
-        return _to_channels_first(outputs, 1) if channels_first else outputs
+        # The activation sees the caller's layout, as in TF1 (it matters for softmax).
+        return self.apply_activation(_to_channels_first(outputs, 1) if channels_first
+                                     else outputs)
 
 
 class SeparableConv2D(_SeparableConv):
@@ -292,7 +295,9 @@ class SeparableConv2D(_SeparableConv):
             inputs = _to_channels_last(inputs, 2)
         outputs = self._separable_conv2d(inputs, self.depthwise_kernel, self.pointwise_kernel,
                                          self.strides, self.padding.upper(), self.dilation_rate)
-        return _to_channels_first(outputs, 2) if channels_first else outputs
+        # The activation sees the caller's layout, as in TF1 (it matters for softmax).
+        return self.apply_activation(_to_channels_first(outputs, 2) if channels_first
+                                     else outputs)
 
 
 def _functional(layer_class, doc):

@@ -10,7 +10,7 @@ import itertools
 
 import tensorflow as tf
 
-from tf1track_core.rnn_cell.base import LSTMStateTuple, RNNCell
+from tf1track_core.rnn_cell.base import RNNCell
 
 v1 = tf.compat.v1
 
@@ -142,9 +142,13 @@ class DeviceWrapper(_Wrapper):
 
 
 def default_dropout_state_filter_visitor(substate):
-    """TF1's default state filter: drop every state tensor but an LSTM's memory `c`."""
-    if isinstance(substate, LSTMStateTuple):
-        return LSTMStateTuple(c=False, h=True)
+    """TF1's default state filter: drop every state tensor but an LSTM's memory `c`.
+
+    Any `(c, h)` namedtuple counts as an LSTM state (TF1's own LSTMStateTuple
+    from a custom cell too), answered in its own type.
+    """
+    if getattr(type(substate), "_fields", None) == ("c", "h"):  # LSTMStateTuple, ours or TF1's
+        return type(substate)(c=False, h=True)
     return not isinstance(substate, tf.TensorArray)
 
 
