@@ -248,3 +248,16 @@ def test_channels_first_activation_sees_the_channels_first_layout(layer_fn, shap
     out = Runner(lambda x: layer_fn(x, 4, 3, data_format="channels_first",
                                     activation=tf.nn.softmax))(x)
     np.testing.assert_allclose(tf.reduce_sum(out, -1).numpy(), 1.0, rtol=1e-5)
+
+
+def test_functional_convolutions_take_tf1_positional_arguments():
+    x = tf.constant(np.random.default_rng(0).normal(size=[2, 6, 6, 3]).astype("float32"))
+    # conv2d(inputs, filters, kernel_size, strides, padding, data_format, dilation_rate,
+    #        activation, use_bias, ...)
+    module = Runner(lambda x: tf1_layers.conv2d(x, 4, 3, 2, "same", "channels_last", 1,
+                                                tf.nn.relu, False, name="c"))
+    out = module(x)
+    assert out.shape == (2, 3, 3, 4) and float(tf.reduce_min(out)) >= 0.0
+    assert list(tf1_variables(module)) == ["c/kernel"]  # use_bias=False
+    with pytest.raises(TypeError, match="got multiple values for argument 'strides'"):
+        tf1_layers.conv2d(x, 4, 3, 2, strides=2)

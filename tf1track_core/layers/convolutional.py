@@ -300,30 +300,47 @@ class SeparableConv2D(_SeparableConv):
                                      else outputs)
 
 
-def _functional(layer_class, doc):
-    """Builds the TF1 functional form of a conv layer class: same arguments plus `inputs`."""
+# TF1's functional signatures after (inputs, filters, kernel_size), in order, so
+# positional arguments (`conv2d(x, 32, 3, 1, "same", ...)`) mean what they meant.
+_KERNEL_BIAS_ARGS = ("activation", "use_bias", "kernel_initializer", "bias_initializer",
+                     "kernel_regularizer", "bias_regularizer", "activity_regularizer",
+                     "kernel_constraint", "bias_constraint", "trainable", "name", "reuse")
+_CONV_ARGS = ("strides", "padding", "data_format", "dilation_rate") + _KERNEL_BIAS_ARGS
+_TRANSPOSE_ARGS = ("strides", "padding", "data_format") + _KERNEL_BIAS_ARGS
+_SEPARABLE_ARGS = ("strides", "padding", "data_format", "dilation_rate", "depth_multiplier",
+                   "activation", "use_bias", "depthwise_initializer", "pointwise_initializer",
+                   "bias_initializer", "depthwise_regularizer", "pointwise_regularizer",
+                   "bias_regularizer", "activity_regularizer", "depthwise_constraint",
+                   "pointwise_constraint", "bias_constraint", "trainable", "name", "reuse")
 
-    def layer_fn(inputs, filters, kernel_size, *args, name=None, reuse=None, **kwargs):
-        layer = layer_class(filters, kernel_size, *args, name=name, _scope=name, _reuse=reuse,
+
+def _functional(layer_class, arg_names, function_name):
+    """TF1's functional form of a conv layer class: `fn(inputs, filters, kernel_size, ...)`."""
+
+    def layer_fn(inputs, filters, kernel_size, *args, **kwargs):
+        if len(args) > len(arg_names):
+            raise TypeError(f"{layer_fn.__name__}() takes at most {len(arg_names) + 3} "
+                            f"positional arguments ({len(args) + 3} given)")
+        for arg_name, value in zip(arg_names, args):
+            if arg_name in kwargs:
+                raise TypeError(f"{layer_fn.__name__}() got multiple values for argument "
+                                f"{arg_name!r}")
+            kwargs[arg_name] = value
+        name, reuse = kwargs.pop("name", None), kwargs.pop("reuse", None)
+        layer = layer_class(filters, kernel_size, name=name, _scope=name, _reuse=reuse,
                             **kwargs)
         return layer(inputs)
 
-    layer_fn.__doc__ = doc
+    layer_fn.__name__ = layer_fn.__qualname__ = function_name
+    layer_fn.__doc__ = (f"Functional `{layer_class.__name__}`: "
+                        f"{function_name}(inputs, filters, kernel_size, ...), TF1's arguments.")
     return layer_fn
 
 
-conv1d = _functional(Conv1D, "Functional `Conv1D`: conv1d(inputs, filters, kernel_size, ...).")
-conv2d = _functional(Conv2D, "Functional `Conv2D`: conv2d(inputs, filters, kernel_size, ...).")
-conv3d = _functional(Conv3D, "Functional `Conv3D`: conv3d(inputs, filters, kernel_size, ...).")
-conv2d_transpose = _functional(
-    Conv2DTranspose, "Functional `Conv2DTranspose`: conv2d_transpose(inputs, filters, kernel_size, ...).")
-conv3d_transpose = _functional(
-    Conv3DTranspose, "Functional `Conv3DTranspose`: conv3d_transpose(inputs, filters, kernel_size, ...).")
-separable_conv1d = _functional(
-    SeparableConv1D, "Functional `SeparableConv1D`: separable_conv1d(inputs, filters, kernel_size, ...).")
-separable_conv2d = _functional(
-    SeparableConv2D, "Functional `SeparableConv2D`: separable_conv2d(inputs, filters, kernel_size, ...).")
-for _fn, _name in ((conv1d, "conv1d"), (conv2d, "conv2d"), (conv3d, "conv3d"),
-                   (conv2d_transpose, "conv2d_transpose"), (conv3d_transpose, "conv3d_transpose"),
-                   (separable_conv1d, "separable_conv1d"), (separable_conv2d, "separable_conv2d")):
-    _fn.__name__ = _fn.__qualname__ = _name
+conv1d = _functional(Conv1D, _CONV_ARGS, "conv1d")
+conv2d = _functional(Conv2D, _CONV_ARGS, "conv2d")
+conv3d = _functional(Conv3D, _CONV_ARGS, "conv3d")
+conv2d_transpose = _functional(Conv2DTranspose, _TRANSPOSE_ARGS, "conv2d_transpose")
+conv3d_transpose = _functional(Conv3DTranspose, _TRANSPOSE_ARGS, "conv3d_transpose")
+separable_conv1d = _functional(SeparableConv1D, _SEPARABLE_ARGS, "separable_conv1d")
+separable_conv2d = _functional(SeparableConv2D, _SEPARABLE_ARGS, "separable_conv2d")
