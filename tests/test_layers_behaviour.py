@@ -168,8 +168,8 @@ def test_bad_arguments_name_the_problem():
         tf1_layers.Conv2D(2, 3, data_format="nhwc")
     with pytest.raises(ValueError, match="kernel_size"):
         tf1_layers.Conv2D(2, (3, 3, 3))
-    with pytest.raises(NotImplementedError, match="renorm=True is not supported"):
-        tf1_layers.BatchNormalization(renorm=True)
+    with pytest.raises(NotImplementedError, match="virtual_batch_size=2 is not supported"):
+        tf1_layers.BatchNormalization(virtual_batch_size=2)
     with pytest.raises(ValueError, match="last dimension of the inputs to Dense must be defined"):
         tf.function(lambda x: tf1_layers.dense(x, 2)).get_concrete_function(
             tf.TensorSpec([None, None]))
@@ -261,3 +261,26 @@ def test_functional_convolutions_take_tf1_positional_arguments():
     assert list(tf1_variables(module)) == ["c/kernel"]  # use_bias=False
     with pytest.raises(TypeError, match="got multiple values for argument 'strides'"):
         tf1_layers.conv2d(x, 4, 3, 2, strides=2)
+
+
+def test_renorm_with_a_run_time_training_flag_matches_the_static_one():
+    x = tf.constant(np.random.default_rng(1).normal(size=[8, 4]).astype("float32"))
+
+    def renorm_module():
+        return Runner(lambda x, training: tf1_layers.batch_normalization(
+            x, renorm=True, renorm_clipping={"rmax": 1.5}, momentum=0.5, renorm_momentum=0.5,
+            training=training, name="bn"))
+
+    static, dynamic = renorm_module(), renorm_module()
+    run_dynamic = tf.function(lambda x, training: dynamic(x, training))
+    for training in (True, True, False):  # twice: the renorm statistics have moved
+        expected = static(x, training)
+        got = run_dynamic(x, tf.constant(training))
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-6, atol=1e-6)
+        for name, variable in tf1_variables(static).items():
+            np.testing.assert_allclose(tf1_variables(dynamic)[name].numpy(), variable.numpy(),
+                                       rtol=1e-6, err_msg=name)
+    with pytest.raises(ValueError, match="fused=True` and `renorm=True"):
+        tf1_layers.BatchNormalization(renorm=True, fused=True)
+    with pytest.raises(ValueError, match="invalid keys for `renorm_clipping`"):
+        tf1_layers.BatchNormalization(renorm=True, renorm_clipping={"r": 1.0})

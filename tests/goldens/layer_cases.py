@@ -71,6 +71,16 @@ CASES = {
     "batch_norm_axis1_3d_training": dict(layer="batch_normalization", input=[4, 5, 3],
                                          kwargs={"axis": 1, "center": False},
                                          call={"training": True}),
+    "batch_norm_renorm_training": dict(layer="batch_normalization", input=[6, 4, 4, 3],
+                                       kwargs={"renorm": True, "renorm_momentum": 0.9,
+                                               "momentum": 0.8}, call={"training": True}),
+    "batch_norm_renorm_clipped_2d_training": dict(
+        layer="batch_normalization", input=[8, 5],
+        kwargs={"renorm": True, "scale": False,
+                "renorm_clipping": {"rmin": 0.8, "rmax": 1.2, "dmax": 0.1}},
+        call={"training": True}),
+    "batch_norm_renorm_inference": dict(layer="batch_normalization", input=[4, 2, 2, 3],
+                                        kwargs={"renorm": True}, call={"training": False}),
     "batch_norm_class_training": dict(layer="BatchNormalization", input=[4, 2, 2, 3],
                                       kwargs={"scale": False}, call={"training": True}, cls=True),
     "batch_norm_fused_float16_training": dict(

@@ -11,7 +11,7 @@ For every case it builds the layer on a fixed random input, sets every
 variable to random values (so nothing is trivially zero or one), and records
 the variable names and values, the outputs, the gradients of a fixed random
 linear loss w.r.t. every trainable variable and the input, the regularization
-losses, and (batch norm in training) the moving statistics after the update.
+losses, and (batch norm in training) the non-trainable statistics after the update.
 One `<case>.npz` per case (numeric arrays only) and `manifest.json`.
 """
 
@@ -48,8 +48,7 @@ def record(name, case, seed):
             load_values(session, variables, values)
             out_value, grad_values, reg_values = session.run([out, grads, reg_losses])
             session.run(updates)
-            updated = {v.op.name: session.run(v) for v in variables
-                       if not v.trainable and "moving" in v.op.name}
+            updated = {v.op.name: session.run(v) for v in variables if not v.trainable}
     arrays = {"input": x_value, "loss_weights": loss_weights, "output": out_value,
               "grad_input": grad_values[-1], "regularization_losses": np.array(reg_values, np.float32)}
     for v in variables:

@@ -4,11 +4,11 @@ import numpy as np
 
 
 def random_values(variables, rng, scale=1.0):
-    """`{op name: value}`: scaled normal values; variances kept positive."""
+    """`{op name: value}`: scaled normal values; variances and stddevs kept positive."""
     values = {}
     for variable in variables:
         value = rng.normal(size=variable.shape.as_list()) * scale
-        if "variance" in variable.op.name:
+        if "variance" in variable.op.name or "stddev" in variable.op.name:
             value = np.abs(value) + 0.5
         values[variable.op.name] = value.astype(variable.dtype.base_dtype.as_numpy_dtype)
     return values

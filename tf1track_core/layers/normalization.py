@@ -12,11 +12,19 @@ kernel's batch variance is the unbiased one and `tf.nn.moments`' the biased one
 (TF1 differed between its two paths in exactly this way). The update runs
 at once in eager mode and inside `tf.function`, where TF1 code relied on
 `UPDATE_OPS`; in a TF1 graph it is added to `UPDATE_OPS` instead.
+
+With `renorm=True` (batch renormalization, never fused) training normalizes
+with the batch statistics corrected by `r = stddev / renorm_stddev` and
+`d = (mean - renorm_mean) / renorm_stddev` (clipped by `renorm_clipping`,
+held constant for gradients), taken before `renorm_mean` and `renorm_stddev`
+move with `renorm_momentum`; the moving statistics track `moving_stddev`, from
+which `moving_variance` follows. Variables and numerics are those of the
+legacy `tf.compat.v1.layers` that ship with tf-keras.
 """
 
 import tensorflow as tf
 
-from tf1track_core.layers.base import Layer, static_bool
+from tf1track_core.layers.base import Layer, get_initializer, static_bool
 
 v1 = tf.compat.v1
 
@@ -30,7 +38,7 @@ def _normalize_axis(axis, rank):
 
 
 class BatchNormalization(Layer):
-    """TF1 `tf.layers.BatchNormalization` (renorm, virtual batches and adjustment not supported)."""
+    """TF1 `tf.layers.BatchNormalization` (virtual batches and adjustment not supported)."""
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer=v1.zeros_initializer(), gamma_initializer=v1.ones_initializer(),
@@ -40,9 +48,18 @@ class BatchNormalization(Layer):
                  renorm=False, renorm_clipping=None, renorm_momentum=0.99, fused=None,
                  trainable=True, virtual_batch_size=None, adjustment=None, name=None, **kwargs):
         super().__init__(trainable=trainable, name=name, **kwargs)
-        del renorm_clipping, renorm_momentum  # only meaningful with renorm
-        for option, value, default in (("renorm", renorm, False),
-                                       ("virtual_batch_size", virtual_batch_size, None),
+        self.renorm = bool(renorm)
+        if self.renorm:
+            if fused:
+                raise ValueError("Passing both `fused=True` and `renorm=True` is not supported")
+            fused = False  # TF1 never fused batch renormalization
+            self.renorm_clipping = dict(renorm_clipping or {})
+            unknown = set(self.renorm_clipping) - {"rmax", "rmin", "dmax"}
+            if unknown:
+                raise ValueError("Received invalid keys for `renorm_clipping` argument: "
+                                 f"{renorm_clipping}. Supported values: ['rmax', 'rmin', 'dmax'].")
+            self.renorm_momentum = renorm_momentum
+        for option, value, default in (("virtual_batch_size", virtual_batch_size, None),
                                        ("adjustment", adjustment, None)):
             if value != default and value is not None:
                 raise NotImplementedError(
@@ -98,6 +115,17 @@ class BatchNormalization(Layer):
             self.moving_variance = self.add_weight(
                 "moving_variance", param_shape, initializer=self.moving_variance_initializer,
                 **moving)
+            if self.renorm:
+                # Batch renormalization tracks standard deviations, starting at
+                # the square root of the moving variance's initial value.
+                stddev_initializer = _square_root_of(self.moving_variance_initializer)
+                self.moving_stddev = self.add_weight(
+                    "moving_stddev", param_shape, initializer=stddev_initializer, **moving)
+                self.renorm_mean = self.add_weight(
+                    "renorm_mean", param_shape, initializer=self.moving_mean_initializer,
+                    **moving)
+                self.renorm_stddev = self.add_weight(
+                    "renorm_stddev", param_shape, initializer=stddev_initializer, **moving)
         finally:
             self._scope.set_partitioner(partitioner)
         self._param_shape = param_shape
@@ -180,12 +208,67 @@ class BatchNormalization(Layer):
                                    lambda: tf.convert_to_tensor(self.moving_variance))
         gamma = broadcast(self.gamma) if self.scale else None
         beta = broadcast(self.beta) if self.center else None
+        if self.renorm and known is not False:
+            # (x * r + d) * gamma + beta: r and d fold into the scale and offset.
+            r, d = (broadcast(c) for c in self._renorm_correction(mean, variance, known,
+                                                                  training))
+            gamma, beta = (r * gamma if gamma is not None else r,
+                           (d * gamma if gamma is not None else d) + (beta if beta is not None
+                                                                      else 0.0))
+            gamma, beta = tf.cast(gamma, inputs.dtype), tf.cast(beta, inputs.dtype)
         outputs = tf.nn.batch_normalization(
             inputs, broadcast(tf.cast(mean, inputs.dtype)), broadcast(tf.cast(variance, inputs.dtype)),
             beta, gamma, self.epsilon)
         return outputs, mean, variance
 
+    def _renorm_correction(self, mean, variance, known, training):
+        """r and d from the renorm statistics as they were, which then move."""
+        stddev = tf.sqrt(variance + self.epsilon)
+        renorm_stddev = tf.maximum(self.renorm_stddev, tf.sqrt(self.epsilon))
+        r = stddev / renorm_stddev
+        d = (mean - self.renorm_mean) / renorm_stddev
+        clip = self.renorm_clipping
+        if clip.get("rmin") is not None:
+            r = tf.maximum(r, clip["rmin"])
+        if clip.get("rmax") is not None:
+            r = tf.minimum(r, clip["rmax"])
+        if clip.get("dmax") is not None:
+            d = tf.minimum(tf.maximum(d, -clip["dmax"]), clip["dmax"])
+        r, d = tf.stop_gradient(r), tf.stop_gradient(d)
+        if known is None:  # not training: r = 1, d = 0 and nothing moves
+            is_training = tf.cast(training, tf.bool)
+            r = tf.cond(is_training, lambda: r, lambda: tf.ones_like(r))
+            d = tf.cond(is_training, lambda: d, lambda: tf.zeros_like(d))
+        self._add_updates(lambda: [
+            self._assign_moving_average(self.renorm_mean, mean, self.renorm_momentum),
+            self._assign_moving_average(self.renorm_stddev, stddev, self.renorm_momentum)],
+            known, training)
+        return r, d
+
+    def _add_updates(self, make_updates, known, training):
+        """Runs `make_updates()` when training (a cond if only known at run time); in
+        a TF1 graph the updates go to UPDATE_OPS."""
+        if known is None:
+            updates = [tf.cond(tf.cast(training, tf.bool),
+                               lambda: tf.group(make_updates()), tf.no_op)]
+        else:
+            updates = make_updates()
+        if not v1.executing_eagerly_outside_functions():
+            for update in updates:
+                v1.add_to_collection(v1.GraphKeys.UPDATE_OPS, update)
+
     def _update_moving_statistics(self, mean, variance, known, training):
+        if self.renorm:
+            def renorm_updates():
+                # moving_stddev moves like the other statistics (epsilon
+                # included); moving_variance follows it (relu: no rounding below 0).
+                stddev = self._assign_moving_average(
+                    self.moving_stddev, tf.sqrt(variance + self.epsilon), self.momentum)
+                return [self._assign_moving_average(self.moving_mean, mean, self.momentum),
+                        self.moving_variance.assign(
+                            tf.nn.relu(stddev * stddev - self.epsilon))]
+            self._add_updates(renorm_updates, known, training)
+            return
         momentum = self.momentum
         if known is None:
             # A run-time `training`: momentum 1.0 leaves the statistics alone.
@@ -202,6 +285,17 @@ class BatchNormalization(Layer):
         # 1 - momentum in Python when it is a number, as TF1 did: same rounding.
         decay = tf.cast(1.0 - momentum, variable.dtype)
         return variable.assign_sub((variable - tf.cast(value, variable.dtype)) * decay)
+
+
+def _square_root_of(initializer):
+    """An initializer giving the square root of `initializer`'s values."""
+    initializer = get_initializer(initializer)
+
+    def square_root(shape, dtype=None, partition_info=None):
+        del partition_info
+        return tf.sqrt(initializer(shape, dtype=dtype))
+
+    return square_root
 
 
 def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
