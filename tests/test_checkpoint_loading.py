@@ -341,3 +341,28 @@ def test_files_changing_between_verify_and_assign_are_reported_as_a_partial_load
     with pytest.raises(CheckpointError, match="The files changed after they were verified: "
                                               "1 of 2 variables were assigned"):
         load_tf1_checkpoint(module, prefix)
+
+
+def test_load_into_a_model_built_under_mirrored_strategy_sets_every_replica(tmp_path):
+    import zoo
+    from checkpoints_tools import save_tf1_checkpoint
+    from tiny_zoo_model import MODEL_NAME
+
+    source = zoo.build(MODEL_NAME)
+    inputs = source.example_inputs()
+    source(*inputs.values())
+    for variable in tf1track_core.tf1_variables(source).values():
+        variable.assign(tf.random.normal(variable.shape, seed=4) + 1.0)
+    prefix = save_tf1_checkpoint(source, tmp_path / "model.ckpt")
+    devices = [d.name for d in tf.config.list_logical_devices("CPU")[:2]]
+    strategy = tf.distribute.MirroredStrategy(devices)
+    with strategy.scope():
+        model = zoo.build(MODEL_NAME)
+        model(*inputs.values())
+    assert load_tf1_checkpoint(model, prefix).ok
+    expected = values_of(source)
+    for name, variable in tf1track_core.tf1_variables(model).items():
+        replicas = strategy.experimental_local_results(variable)
+        assert len(replicas) == 2, name  # trainable (mirrored) and BN statistics (on read)
+        for replica in replicas:
+            np.testing.assert_array_equal(replica.numpy(), expected[name], err_msg=name)
