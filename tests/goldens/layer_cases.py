@@ -81,6 +81,13 @@ CASES = {
         call={"training": True}),
     "batch_norm_renorm_inference": dict(layer="batch_normalization", input=[4, 2, 2, 3],
                                         kwargs={"renorm": True}, call={"training": False}),
+    "batch_norm_adjusted_training": dict(layer="batch_normalization", input=[4, 3, 3, 5],
+                                         kwargs={"adjustment": "channel_ramp"},
+                                         call={"training": True}),
+    "batch_norm_adjusted_renorm_2d_training": dict(
+        layer="batch_normalization", input=[6, 5],
+        kwargs={"adjustment": "channel_ramp", "renorm": True, "center": False},
+        call={"training": True}),
     "batch_norm_class_training": dict(layer="BatchNormalization", input=[4, 2, 2, 3],
                                       kwargs={"scale": False}, call={"training": True}, cls=True),
     "batch_norm_fused_float16_training": dict(
@@ -107,11 +114,17 @@ CASES = {
 }
 
 ACTIVATIONS = {"relu": tf.nn.relu, "tanh": tf.tanh}
+# Batch-norm `adjustment`s by name (the manifest is JSON): shape -> (scale, bias).
+ADJUSTMENTS = {
+    "channel_ramp": lambda shape: (tf.linspace(0.5, 1.5, shape[-1]),
+                                   tf.linspace(-0.2, 0.2, shape[-1])),
+}
 
 
 def resolve_kwargs(kwargs):
-    """Activation names to functions; everything else as written."""
-    return {k: ACTIVATIONS[v] if k == "activation" else v for k, v in kwargs.items()}
+    """Activation and adjustment names to functions; everything else as written."""
+    named = {"activation": ACTIVATIONS, "adjustment": ADJUSTMENTS}
+    return {k: named[k][v] if k in named else v for k, v in kwargs.items()}
 
 
 def apply_case(layers, case, inputs):

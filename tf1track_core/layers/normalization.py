@@ -13,7 +13,8 @@ kernel's batch variance is the unbiased one and `tf.nn.moments`' the biased one
 at once in eager mode and inside `tf.function`, where TF1 code relied on
 `UPDATE_OPS`; in a TF1 graph it is added to `UPDATE_OPS` instead.
 
-With `renorm=True` (batch renormalization, never fused) training normalizes
+`adjustment(shape)` returns a scale and a bias applied before gamma and beta
+in training (never fused). With `renorm=True` (batch renormalization, never fused) training normalizes
 with the batch statistics corrected by `r = stddev / renorm_stddev` and
 `d = (mean - renorm_mean) / renorm_stddev` (clipped by `renorm_clipping`,
 held constant for gradients), taken before `renorm_mean` and `renorm_stddev`
@@ -38,7 +39,7 @@ def _normalize_axis(axis, rank):
 
 
 class BatchNormalization(Layer):
-    """TF1 `tf.layers.BatchNormalization` (virtual batches and adjustment not supported)."""
+    """TF1 `tf.layers.BatchNormalization` (virtual batches not supported)."""
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer=v1.zeros_initializer(), gamma_initializer=v1.ones_initializer(),
@@ -59,12 +60,16 @@ class BatchNormalization(Layer):
                 raise ValueError("Received invalid keys for `renorm_clipping` argument: "
                                  f"{renorm_clipping}. Supported values: ['rmax', 'rmin', 'dmax'].")
             self.renorm_momentum = renorm_momentum
-        for option, value, default in (("virtual_batch_size", virtual_batch_size, None),
-                                       ("adjustment", adjustment, None)):
-            if value != default and value is not None:
-                raise NotImplementedError(
-                    f"batch_normalization {option}={value!r} is not supported by tf1track; "
-                    f"only {option}={default!r}.")
+        if virtual_batch_size is not None:
+            raise NotImplementedError(
+                f"batch_normalization virtual_batch_size={virtual_batch_size!r} is not "
+                "supported by tf1track; only virtual_batch_size=None.")
+        self.adjustment = adjustment
+        if adjustment is not None:
+            if fused:
+                raise ValueError("Passing `fused=True` is not supported when `adjustment` "
+                                 "is specified.")
+            fused = False
         self.axis = axis
         self.momentum = momentum
         self.epsilon = epsilon
@@ -208,6 +213,8 @@ class BatchNormalization(Layer):
                                    lambda: tf.convert_to_tensor(self.moving_variance))
         gamma = broadcast(self.gamma) if self.scale else None
         beta = broadcast(self.beta) if self.center else None
+        if self.adjustment is not None and known is not False:
+            gamma, beta = self._adjusted(gamma, beta, tf.shape(inputs), known, training)
         if self.renorm and known is not False:
             # (x * r + d) * gamma + beta: r and d fold into the scale and offset.
             r, d = (broadcast(c) for c in self._renorm_correction(mean, variance, known,
@@ -220,6 +227,17 @@ class BatchNormalization(Layer):
             inputs, broadcast(tf.cast(mean, inputs.dtype)), broadcast(tf.cast(variance, inputs.dtype)),
             beta, gamma, self.epsilon)
         return outputs, mean, variance
+
+    def _adjusted(self, gamma, beta, input_shape, known, training):
+        """Scale and offset with `adjustment(shape)` applied first (training only), as TF1."""
+        adj_scale, adj_bias = self.adjustment(input_shape)
+        if known is None:
+            is_training = tf.cast(training, tf.bool)
+            adj_scale = tf.cond(is_training, lambda: adj_scale, lambda: tf.ones_like(adj_scale))
+            adj_bias = tf.cond(is_training, lambda: adj_bias, lambda: tf.zeros_like(adj_bias))
+        if gamma is not None:
+            adj_scale, adj_bias = adj_scale * gamma, adj_bias * gamma
+        return adj_scale, adj_bias + beta if beta is not None else adj_bias
 
     def _renorm_correction(self, mean, variance, known, training):
         """r and d from the renorm statistics as they were, which then move."""
