@@ -168,8 +168,10 @@ def test_bad_arguments_name_the_problem():
         tf1_layers.Conv2D(2, 3, data_format="nhwc")
     with pytest.raises(ValueError, match="kernel_size"):
         tf1_layers.Conv2D(2, (3, 3, 3))
-    with pytest.raises(NotImplementedError, match="virtual_batch_size=2 is not supported"):
-        tf1_layers.BatchNormalization(virtual_batch_size=2)
+    with pytest.raises(ValueError, match="`virtual_batch_size` must be a positive integer"):
+        tf1_layers.BatchNormalization(virtual_batch_size=0)
+    with pytest.raises(ValueError, match="When using `virtual_batch_size`, adjustment cannot"):
+        tf1_layers.BatchNormalization(virtual_batch_size=2, adjustment=lambda s: (1.0, 0.0))
     with pytest.raises(ValueError, match="last dimension of the inputs to Dense must be defined"):
         tf.function(lambda x: tf1_layers.dense(x, 2)).get_concrete_function(
             tf.TensorSpec([None, None]))

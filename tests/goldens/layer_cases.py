@@ -88,6 +88,15 @@ CASES = {
         layer="batch_normalization", input=[6, 5],
         kwargs={"adjustment": "channel_ramp", "renorm": True, "center": False},
         call={"training": True}),
+    "batch_norm_virtual_batch_training": dict(layer="batch_normalization", input=[8, 3, 3, 4],
+                                              kwargs={"virtual_batch_size": 2, "momentum": 0.9},
+                                              call={"training": True}),
+    "batch_norm_virtual_batch_renorm_2d_training": dict(
+        layer="batch_normalization", input=[6, 5],
+        kwargs={"virtual_batch_size": 3, "renorm": True}, call={"training": True}),
+    "batch_norm_virtual_batch_axis1_inference": dict(
+        layer="batch_normalization", input=[4, 5, 3],
+        kwargs={"virtual_batch_size": 2, "axis": 1}, call={"training": False}),
     "batch_norm_class_training": dict(layer="BatchNormalization", input=[4, 2, 2, 3],
                                       kwargs={"scale": False}, call={"training": True}, cls=True),
     "batch_norm_fused_float16_training": dict(

@@ -39,7 +39,7 @@ def _normalize_axis(axis, rank):
 
 
 class BatchNormalization(Layer):
-    """TF1 `tf.layers.BatchNormalization` (virtual batches not supported)."""
+    """TF1 `tf.layers.BatchNormalization`, with renorm, virtual batches and adjustment."""
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer=v1.zeros_initializer(), gamma_initializer=v1.ones_initializer(),
@@ -60,10 +60,19 @@ class BatchNormalization(Layer):
                 raise ValueError("Received invalid keys for `renorm_clipping` argument: "
                                  f"{renorm_clipping}. Supported values: ['rmax', 'rmin', 'dmax'].")
             self.renorm_momentum = renorm_momentum
+        self.virtual_batch_size = virtual_batch_size
         if virtual_batch_size is not None:
-            raise NotImplementedError(
-                f"batch_normalization virtual_batch_size={virtual_batch_size!r} is not "
-                "supported by tf1track; only virtual_batch_size=None.")
+            if virtual_batch_size <= 0:
+                raise ValueError("`virtual_batch_size` must be a positive integer that divides "
+                                 "the true batch size of the input tensor. Received: "
+                                 f"virtual_batch_size={virtual_batch_size}")
+            if adjustment is not None:
+                raise ValueError("When using `virtual_batch_size`, adjustment cannot be "
+                                 "specified")
+            if fused:
+                raise ValueError("Passing `fused=True` is not supported when "
+                                 "`virtual_batch_size` is specified.")
+            fused = False
         self.adjustment = adjustment
         if adjustment is not None:
             if fused:
@@ -97,10 +106,17 @@ class BatchNormalization(Layer):
         if None in dims:
             raise ValueError(f"Layer {self.name!r}: the normalized axis of the inputs must be "
                              f"defined, got shape {input_shape}.")
-        if len(self.axis) == 1:
+        if len(self.axis) == 1 and self.virtual_batch_size is None:
             param_shape = dims
         else:
             param_shape = [input_shape[i] if i in self.axis else 1 for i in range(rank)]
+        if self.virtual_batch_size is not None:
+            if 0 in self.axis:
+                raise ValueError("When using `virtual_batch_size`, the batch dimension must be "
+                                 f"0 and thus axis cannot include 0. Received axis={self.axis}")
+            # Inputs get a virtual-batch axis at 1 (see `call`): so do the parameters.
+            param_shape.insert(1, 1)
+            self.axis = [a + 1 for a in self.axis]
         self.gamma = self.add_weight(
             "gamma", param_shape, dtype=self._param_dtype, initializer=self.gamma_initializer,
             regularizer=self.gamma_regularizer,
@@ -153,6 +169,8 @@ class BatchNormalization(Layer):
         """Applies the layer to `inputs`, as TF1's layer does."""
         inputs = tf.convert_to_tensor(inputs)
         known = static_bool(training)
+        if self.virtual_batch_size is not None:
+            return self._ghost_batches(inputs, known, training)
         if self.fused:
             outputs, mean, variance = self._fused(inputs, known, training)
         else:
@@ -160,6 +178,23 @@ class BatchNormalization(Layer):
         if known is not False:
             self._update_moving_statistics(mean, variance, known, training)
         return outputs
+
+    def _ghost_batches(self, inputs, known, training):
+        """Batch norm over virtual batches: inputs as `[virtual_batch_size, -1, ...]`.
+
+        Statistics are per virtual batch (the new axis 1 is not reduced); the
+        moving ones move by their mean over virtual batches. As TF1 on TF2, an
+        inference call (or one with a run-time `training`) groups `[-1, 1, ...]`.
+        """
+        shape = inputs.shape.as_list()
+        rest = [size if size is not None else tf.shape(inputs)[i + 1]
+                for i, size in enumerate(shape[1:])]
+        leading = [self.virtual_batch_size, -1] if known is True else [-1, 1]
+        outputs, mean, variance = self._moments(tf.reshape(inputs, leading + rest), known,
+                                                training)
+        if known is not False:
+            self._update_moving_statistics(mean, variance, known, training)
+        return tf.reshape(outputs, [-1] + rest)
 
     def _fused(self, inputs, known, training):
         gamma = self.gamma if self.scale else tf.ones(self._param_shape, self._param_dtype)
@@ -187,6 +222,8 @@ class BatchNormalization(Layer):
             return tf.cast(outputs, input_dtype), mean, variance
         rank = inputs.shape.rank
         reduction_axes = [i for i in range(rank) if i not in self.axis]
+        if self.virtual_batch_size is not None:
+            del reduction_axes[1]  # one set of statistics per virtual batch
         broadcast_shape = [1] * rank
         broadcast_shape[self.axis[0]] = tf.compat.dimension_value(inputs.shape[self.axis[0]])
 
@@ -197,7 +234,7 @@ class BatchNormalization(Layer):
                 return tf.reshape(value, broadcast_shape)
             return value
 
-        keep_dims = len(self.axis) > 1
+        keep_dims = len(self.axis) > 1 or self.virtual_batch_size is not None
         if known is False:
             mean, variance = self.moving_mean, self.moving_variance
         else:
@@ -215,9 +252,14 @@ class BatchNormalization(Layer):
         beta = broadcast(self.beta) if self.center else None
         if self.adjustment is not None and known is not False:
             gamma, beta = self._adjusted(gamma, beta, tf.shape(inputs), known, training)
+        # What the moving statistics follow: with virtual batches, their mean.
+        new_mean, new_variance = mean, variance
+        if self.virtual_batch_size is not None and known is not False:
+            new_mean = tf.reduce_mean(mean, axis=1, keepdims=True)
+            new_variance = tf.reduce_mean(variance, axis=1, keepdims=True)
         if self.renorm and known is not False:
             # (x * r + d) * gamma + beta: r and d fold into the scale and offset.
-            r, d = (broadcast(c) for c in self._renorm_correction(mean, variance, known,
+            r, d = (broadcast(c) for c in self._renorm_correction(new_mean, new_variance, known,
                                                                   training))
             gamma, beta = (r * gamma if gamma is not None else r,
                            (d * gamma if gamma is not None else d) + (beta if beta is not None
@@ -226,7 +268,7 @@ class BatchNormalization(Layer):
         outputs = tf.nn.batch_normalization(
             inputs, broadcast(tf.cast(mean, inputs.dtype)), broadcast(tf.cast(variance, inputs.dtype)),
             beta, gamma, self.epsilon)
-        return outputs, mean, variance
+        return outputs, new_mean, new_variance
 
     def _adjusted(self, gamma, beta, input_shape, known, training):
         """Scale and offset with `adjustment(shape)` applied first (training only), as TF1."""
