@@ -140,7 +140,8 @@ def beam_port(case, memory):
         cell, embedding, tf.fill([BATCH], case["start_token"]), case["end_token"],
         cell.zero_state(BATCH * k, tf.float32), k,
         output_layer=layers.Dense(VOCAB, use_bias=False, name="output_projection"),
-        length_penalty_weight=case["length_penalty_weight"])
+        length_penalty_weight=case["length_penalty_weight"],
+        coverage_penalty_weight=case.get("coverage_penalty_weight", 0.0))
     outputs, state, _ = seq2seq.dynamic_decode(decoder,
                                                maximum_iterations=case["maximum_iterations"])
     raw = outputs.beam_search_decoder_output

@@ -133,6 +133,11 @@ def beam_reference(case, memory, memory_length):
     +1 for every non-end word of a live beam, score = total / ((5+len)/6)^w,
     top-k over beam*vocab per batch entry, parent = index // vocab, word =
     index % vocab, cell state gathered by parent. Returns per-step tensors.
+    With a coverage penalty weight w (get_attention_probs / _get_scores): the
+    step's alignments of live beams add to an accumulated coverage (starting
+    at the zero state's alignments, zeros), and beams finished before the step
+    add w * sum_t log(min(coverage_t, 1)) to their scores (coverage 0 counts
+    as 1); the coverage is gathered by parent like the state.
     """
     k = case["beam_width"]
     units = case["units"]
@@ -155,6 +160,7 @@ def beam_reference(case, memory, memory_length):
         log_probs = tf.constant([[0.0] + [-np.inf] * (k - 1)] * BATCH)
         finished = tf.constant([[False] + [True] * (k - 1)] * BATCH)
         lengths = tf.zeros([BATCH, k], tf.int64)
+        coverage = tf.zeros([BATCH, k, MEMORY_TIME])
         inputs = tf.nn.embedding_lookup(embedding, tf.fill([BATCH * k], case["start_token"]))
         for _ in range(case["maximum_iterations"]):
             with v1.variable_scope("attention_wrapper", reuse=v1.AUTO_REUSE):
@@ -177,6 +183,14 @@ def beam_reference(case, memory, memory_length):
             penalty = (((5.0 + tf.cast(new_lengths, tf.float32)) ** weight) / (6.0 ** weight)
                        if weight else 1.0)
             scores = total / penalty
+            coverage_weight = case.get("coverage_penalty_weight", 0.0)
+            if coverage_weight:
+                live = tf.cast(tf.logical_not(finished), tf.float32)[:, :, None]
+                coverage = coverage + tf.reshape(alignments, [BATCH, k, MEMORY_TIME]) * live
+                covered = tf.where(tf.equal(coverage, 0.0), tf.ones_like(coverage), coverage)
+                coverage_term = tf.reduce_sum(tf.math.log(tf.minimum(covered, 1.0)), 2)
+                scores = scores + (coverage_term * tf.cast(finished, tf.float32)
+                                   * coverage_weight)[:, :, None]
             top_scores, indices = tf.math.top_k(tf.reshape(scores, [BATCH, k * VOCAB]), k=k)
             parents = indices // VOCAB
             words = indices % VOCAB
@@ -187,6 +201,7 @@ def beam_reference(case, memory, memory_length):
                        + tf.cast(tf.logical_not(prev_finished), tf.int64))
             flat_parents = tf.reshape(parents + tf.range(BATCH)[:, None] * k, [-1])
             c, h, attention = (tf.gather(x, flat_parents) for x in (c, h, attention))
+            coverage = tf.gather(coverage, parents, batch_dims=1)
             inputs = tf.nn.embedding_lookup(embedding, tf.reshape(words, [-1]))
             for key, value in (("scores", top_scores), ("predicted_ids", words),
                                ("parent_ids", parents), ("finished", finished),

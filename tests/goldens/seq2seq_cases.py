@@ -33,4 +33,9 @@ CASES = {
         attention_layer_size=4, output_attention=True, helper="beam", beam_width=3,
         length_penalty_weight=0.6, start_token=1, end_token=2, maximum_iterations=6,
         memory_length=[4, 5], decoder_length=[1, 1]),
+    "beam_search_luong_coverage_penalty": dict(
+        mechanism="luong", scale=False, units=4, attention_units=4, attention_layer_size=5,
+        output_attention=True, helper="beam", beam_width=3, length_penalty_weight=0.5,
+        coverage_penalty_weight=2.0, start_token=1, end_token=2, maximum_iterations=7,
+        memory_length=[5, 3], decoder_length=[1, 1]),
 }

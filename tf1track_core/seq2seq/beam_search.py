@@ -6,12 +6,15 @@ summed log-probabilities divided by the GNMT length penalty
 per batch entry, and reorders the cell state by the chosen parent beams.
 Finished beams only extend with the end token, at no cost. At the start only
 beam 0 is live. `finalize` follows parent pointers back (`gather_tree`).
-Coverage penalty is not supported (weight 0 only).
+With `coverage_penalty_weight`, finished hypotheses also get GNMT's coverage
+penalty over the attention they accumulated (see `coverage_penalty`).
 """
 
 import collections
 
 import tensorflow as tf
+
+from tf1track_core.seq2seq.attention_wrapper import AttentionWrapperState
 
 v1 = tf.compat.v1
 
@@ -94,8 +97,15 @@ class BeamSearchDecoder:
         for attribute in ("state_size", "output_size"):
             if not hasattr(cell, attribute):
                 raise TypeError(f"cell must be an RNN cell; it has no {attribute}.")
-        if coverage_penalty_weight != 0.0:
-            raise NotImplementedError("coverage_penalty_weight other than 0.0 is not supported.")
+        coverage_penalty_weight = tf.convert_to_tensor(coverage_penalty_weight,
+                                                       name="coverage_penalty_weight")
+        if coverage_penalty_weight.shape.rank != 0:
+            raise ValueError("coverage_penalty_weight should be a scalar, but saw shape: "
+                             f"{coverage_penalty_weight.shape}")
+        # As TF1: a penalty that is not statically 0 needs attention (checked at initialize).
+        self._coverage_penalty_weight = (
+            None if tf.get_static_value(coverage_penalty_weight) == 0.0
+            else coverage_penalty_weight)
         del reorder_tensor_arrays  # alignment histories are left in decoding order
         self._cell = cell
         self._output_layer = output_layer
@@ -140,10 +150,11 @@ class BeamSearchDecoder:
                               dtype=tf.bool)
         log_probs = tf.one_hot(first, depth=self._beam_width, on_value=tf.constant(0.0, dtype),
                                off_value=tf.constant(float("-inf"), dtype), dtype=dtype)
+        initial_probs = self._attention_probs(self._initial_cell_state)
         state = BeamSearchDecoderState(
             cell_state=self._initial_cell_state, log_probs=log_probs, finished=finished,
             lengths=tf.zeros([self._batch_size, self._beam_width], tf.int64),
-            accumulated_attention_probs=())
+            accumulated_attention_probs=initial_probs if initial_probs is not None else ())
         return finished, self._start_inputs, state
 
     def step(self, time, inputs, state):
@@ -188,6 +199,14 @@ class BeamSearchDecoder:
         new_lengths = lengths_to_add + tf.expand_dims(state.lengths, 2)
         scores = total_probs / tf.cast(
             length_penalty(new_lengths, self._length_penalty_weight), total_probs.dtype)
+        accumulated_probs = self._attention_probs(next_cell_state)
+        if accumulated_probs is not None:
+            # Attention of live beams adds up; the penalty rewards hypotheses
+            # that have attended to every source position, once finished.
+            accumulated_probs = state.accumulated_attention_probs + accumulated_probs * \
+                tf.expand_dims(tf.cast(not_finished, accumulated_probs.dtype), 2)
+            scores += tf.expand_dims(coverage_penalty(
+                accumulated_probs, previously_finished, self._coverage_penalty_weight), 2)
         next_scores, word_indices = tf.math.top_k(tf.reshape(scores, [batch_size, -1]),
                                                   k=beam_width)
         static_batch = tf.get_static_value(batch_size)
@@ -206,11 +225,31 @@ class BeamSearchDecoder:
         next_cell_state = tf.nest.map_structure(
             lambda value: _maybe_gather_beams(next_beam_ids, value, batch_size, beam_width),
             next_cell_state)
+        next_accumulated = ()
+        if accumulated_probs is not None:
+            next_accumulated = _gather_beams(next_beam_ids, accumulated_probs, batch_size,
+                                             beam_width, [batch_size * beam_width, -1])
         next_state = BeamSearchDecoderState(
             cell_state=next_cell_state, log_probs=next_log_probs, lengths=next_lengths,
-            finished=next_finished, accumulated_attention_probs=())
+            finished=next_finished, accumulated_attention_probs=next_accumulated)
         return BeamSearchDecoderOutput(scores=next_scores, predicted_ids=next_word_ids,
                                        parent_ids=next_beam_ids), next_state
+
+    def _attention_probs(self, cell_state):
+        """This step's alignments `[batch, beam, memory time]` when the penalty is on.
+
+        Averaged over attention mechanisms and over attentional cells (e.g. an
+        AttentionWrapper inside a MultiRNNCell), as TF1 did.
+        """
+        if self._coverage_penalty_weight is None:
+            return None
+        states = cell_state if isinstance(cell_state, tuple) and not isinstance(
+            cell_state, AttentionWrapperState) else (cell_state,)
+        per_cell = [_mean_of(state.alignments) for state in states
+                    if isinstance(state, AttentionWrapperState)]
+        if not per_cell:
+            raise ValueError("coverage_penalty_weight must be 0.0 if no cell is attentional.")
+        return _mean_of(tuple(per_cell))
 
     def _static_batch(self):
         return tf.get_static_value(self._batch_size)
@@ -243,6 +282,26 @@ class BeamSearchDecoder:
         if isinstance(t, tf.TensorArray):
             return t
         return self._merge_batch_beams(t) if t.shape.rank >= 2 else t
+
+
+def _mean_of(probs):
+    """One tensor as is; a tuple of them, their elementwise mean (as TF1 stacked them)."""
+    if not isinstance(probs, tuple):
+        return probs
+    if len(probs) == 1:
+        return probs[0]
+    return tf.reduce_mean(tf.stack(probs, -1), -1)
+
+
+def coverage_penalty(accumulated_probs, finished, weight):
+    """GNMT's coverage penalty for finished beams: `weight * sum log(min(coverage, 1))`.
+
+    Source positions never attended (zero, e.g. past the memory length) count as covered.
+    """
+    covered = tf.where(tf.equal(accumulated_probs, 0.0), tf.ones_like(accumulated_probs),
+                       accumulated_probs)
+    penalty = tf.reduce_sum(tf.math.log(tf.minimum(covered, 1.0)), 2)
+    return penalty * tf.cast(finished, penalty.dtype) * tf.cast(weight, penalty.dtype)
 
 
 def length_penalty(sequence_lengths, penalty_factor):
