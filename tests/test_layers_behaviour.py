@@ -282,7 +282,24 @@ def test_renorm_with_a_run_time_training_flag_matches_the_static_one():
         for name, variable in tf1_variables(static).items():
             np.testing.assert_allclose(tf1_variables(dynamic)[name].numpy(), variable.numpy(),
                                        rtol=1e-6, err_msg=name)
-    with pytest.raises(ValueError, match="fused=True` and `renorm=True"):
-        tf1_layers.BatchNormalization(renorm=True, fused=True)
+    assert not tf1_layers.BatchNormalization(renorm=True, fused=True).fused  # as TF1: unfused
     with pytest.raises(ValueError, match="invalid keys for `renorm_clipping`"):
         tf1_layers.BatchNormalization(renorm=True, renorm_clipping={"r": 1.0})
+
+
+def test_renorm_in_a_tf1_graph_reads_its_statistics_before_updating_them():
+    """Running the outputs with UPDATE_OPS gives what running them alone gives, as in TF1."""
+    v1 = tf.compat.v1
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.constant(np.random.default_rng(2).normal(size=[8, 4]).astype("float32"))
+        training = v1.placeholder(tf.bool, [])
+        y = tf1_layers.batch_normalization(x * 3.0 + 1.0, renorm=True, renorm_momentum=0.5,
+                                           training=training)
+        updates = v1.get_collection(v1.GraphKeys.UPDATE_OPS)
+        with v1.Session(graph=graph) as session:
+            session.run(v1.global_variables_initializer())
+            for _ in range(10):  # the renorm statistics move every round
+                alone = session.run(y, {training: True})
+                together, _ = session.run([y, updates], {training: True})
+                np.testing.assert_array_equal(together, alone)

@@ -51,9 +51,7 @@ class BatchNormalization(Layer):
         super().__init__(trainable=trainable, name=name, **kwargs)
         self.renorm = bool(renorm)
         if self.renorm:
-            if fused:
-                raise ValueError("Passing both `fused=True` and `renorm=True` is not supported")
-            fused = False  # TF1 never fused batch renormalization
+            fused = False  # never fused, even when asked, as TF1's layer
             self.renorm_clipping = dict(renorm_clipping or {})
             unknown = set(self.renorm_clipping) - {"rmax", "rmin", "dmax"}
             if unknown:
@@ -69,16 +67,10 @@ class BatchNormalization(Layer):
             if adjustment is not None:
                 raise ValueError("When using `virtual_batch_size`, adjustment cannot be "
                                  "specified")
-            if fused:
-                raise ValueError("Passing `fused=True` is not supported when "
-                                 "`virtual_batch_size` is specified.")
-            fused = False
+            fused = False  # never fused, even when asked, as TF1's layer
         self.adjustment = adjustment
         if adjustment is not None:
-            if fused:
-                raise ValueError("Passing `fused=True` is not supported when `adjustment` "
-                                 "is specified.")
-            fused = False
+            fused = False  # never fused, even when asked, as TF1's layer
         self.axis = axis
         self.momentum = momentum
         self.epsilon = epsilon
@@ -295,6 +287,10 @@ class BatchNormalization(Layer):
         if clip.get("dmax") is not None:
             d = tf.minimum(tf.maximum(d, -clip["dmax"]), clip["dmax"])
         r, d = tf.stop_gradient(r), tf.stop_gradient(d)
+        # In a TF1 graph nothing else orders the renorm statistics' reads above
+        # before their update below: make the update wait for r and d.
+        with tf.control_dependencies([r, d]):
+            mean, stddev = tf.identity(mean), tf.identity(stddev)
         if known is None:  # not training: r = 1, d = 0 and nothing moves
             is_training = tf.cast(training, tf.bool)
             r = tf.cond(is_training, lambda: r, lambda: tf.ones_like(r))
