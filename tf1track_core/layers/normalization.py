@@ -14,13 +14,15 @@ at once in eager mode and inside `tf.function`, where TF1 code relied on
 `UPDATE_OPS`; in a TF1 graph it is added to `UPDATE_OPS` instead.
 
 `adjustment(shape)` returns a scale and a bias applied before gamma and beta
-in training (never fused). With `renorm=True` (batch renormalization, never fused) training normalizes
+in training. With `renorm=True` (batch renormalization) training normalizes
 with the batch statistics corrected by `r = stddev / renorm_stddev` and
 `d = (mean - renorm_mean) / renorm_stddev` (clipped by `renorm_clipping`,
 held constant for gradients), taken before `renorm_mean` and `renorm_stddev`
 move with `renorm_momentum`; the moving statistics track `moving_stddev`, from
-which `moving_variance` follows. Variables and numerics are those of the
-legacy `tf.compat.v1.layers` that ship with tf-keras.
+which `moving_variance` follows. Virtual batches (ghost batch norm) normalize
+each group of `virtual_batch_size` separately. None of these three is fused.
+Variables and numerics are those of the legacy `tf.compat.v1.layers` that
+ship with tf-keras.
 """
 
 import tensorflow as tf
@@ -51,7 +53,6 @@ class BatchNormalization(Layer):
         super().__init__(trainable=trainable, name=name, **kwargs)
         self.renorm = bool(renorm)
         if self.renorm:
-            fused = False  # never fused, even when asked, as TF1's layer
             self.renorm_clipping = dict(renorm_clipping or {})
             unknown = set(self.renorm_clipping) - {"rmax", "rmin", "dmax"}
             if unknown:
@@ -67,9 +68,8 @@ class BatchNormalization(Layer):
             if adjustment is not None:
                 raise ValueError("When using `virtual_batch_size`, adjustment cannot be "
                                  "specified")
-            fused = False  # never fused, even when asked, as TF1's layer
         self.adjustment = adjustment
-        if adjustment is not None:
+        if self.renorm or virtual_batch_size is not None or adjustment is not None:
             fused = False  # never fused, even when asked, as TF1's layer
         self.axis = axis
         self.momentum = momentum
@@ -235,11 +235,9 @@ class BatchNormalization(Layer):
             if known is True:
                 mean, variance = batch_mean, batch_variance
             else:
-                is_training = tf.cast(training, tf.bool)
-                mean = tf.cond(is_training, lambda: batch_mean,
-                               lambda: tf.convert_to_tensor(self.moving_mean))
-                variance = tf.cond(is_training, lambda: batch_variance,
-                                   lambda: tf.convert_to_tensor(self.moving_variance))
+                mean = _if_training(training, batch_mean, tf.convert_to_tensor(self.moving_mean))
+                variance = _if_training(training, batch_variance,
+                                        tf.convert_to_tensor(self.moving_variance))
         gamma = broadcast(self.gamma) if self.scale else None
         beta = broadcast(self.beta) if self.center else None
         if self.adjustment is not None and known is not False:
@@ -266,9 +264,8 @@ class BatchNormalization(Layer):
         """Scale and offset with `adjustment(shape)` applied first (training only), as TF1."""
         adj_scale, adj_bias = self.adjustment(input_shape)
         if known is None:
-            is_training = tf.cast(training, tf.bool)
-            adj_scale = tf.cond(is_training, lambda: adj_scale, lambda: tf.ones_like(adj_scale))
-            adj_bias = tf.cond(is_training, lambda: adj_bias, lambda: tf.zeros_like(adj_bias))
+            adj_scale = _if_training(training, adj_scale, tf.ones_like(adj_scale))
+            adj_bias = _if_training(training, adj_bias, tf.zeros_like(adj_bias))
         if gamma is not None:
             adj_scale, adj_bias = adj_scale * gamma, adj_bias * gamma
         return adj_scale, adj_bias + beta if beta is not None else adj_bias
@@ -292,9 +289,8 @@ class BatchNormalization(Layer):
         with tf.control_dependencies([r, d]):
             mean, stddev = tf.identity(mean), tf.identity(stddev)
         if known is None:  # not training: r = 1, d = 0 and nothing moves
-            is_training = tf.cast(training, tf.bool)
-            r = tf.cond(is_training, lambda: r, lambda: tf.ones_like(r))
-            d = tf.cond(is_training, lambda: d, lambda: tf.zeros_like(d))
+            r = _if_training(training, r, tf.ones_like(r))
+            d = _if_training(training, d, tf.zeros_like(d))
         self._add_updates(lambda: [
             self._assign_moving_average(self.renorm_mean, mean, self.renorm_momentum),
             self._assign_moving_average(self.renorm_stddev, stddev, self.renorm_momentum)],
@@ -314,33 +310,30 @@ class BatchNormalization(Layer):
                 v1.add_to_collection(v1.GraphKeys.UPDATE_OPS, update)
 
     def _update_moving_statistics(self, mean, variance, known, training):
-        if self.renorm:
-            def renorm_updates():
-                # moving_stddev moves like the other statistics (epsilon
-                # included); moving_variance follows it (relu: no rounding below 0).
-                stddev = self._assign_moving_average(
-                    self.moving_stddev, tf.sqrt(variance + self.epsilon), self.momentum)
+        def updates():
+            if not self.renorm:
                 return [self._assign_moving_average(self.moving_mean, mean, self.momentum),
-                        self.moving_variance.assign(
-                            tf.nn.relu(stddev * stddev - self.epsilon))]
-            self._add_updates(renorm_updates, known, training)
-            return
-        momentum = self.momentum
-        if known is None:
-            # A run-time `training`: momentum 1.0 leaves the statistics alone.
-            momentum = tf.cond(tf.cast(training, tf.bool), lambda: tf.constant(self.momentum),
-                               lambda: tf.constant(1.0))
-        updates = [self._assign_moving_average(self.moving_mean, mean, momentum),
-                   self._assign_moving_average(self.moving_variance, variance, momentum)]
-        if not v1.executing_eagerly_outside_functions():
-            for update in updates:
-                v1.add_to_collection(v1.GraphKeys.UPDATE_OPS, update)
+                        self._assign_moving_average(self.moving_variance, variance,
+                                                    self.momentum)]
+            # moving_stddev moves like the other statistics (epsilon included);
+            # moving_variance follows it (relu: no rounding below 0).
+            stddev = self._assign_moving_average(
+                self.moving_stddev, tf.sqrt(variance + self.epsilon), self.momentum)
+            return [self._assign_moving_average(self.moving_mean, mean, self.momentum),
+                    self.moving_variance.assign(tf.nn.relu(stddev * stddev - self.epsilon))]
+
+        self._add_updates(updates, known, training)
 
     @staticmethod
     def _assign_moving_average(variable, value, momentum):
         # 1 - momentum in Python when it is a number, as TF1 did: same rounding.
         decay = tf.cast(1.0 - momentum, variable.dtype)
         return variable.assign_sub((variable - tf.cast(value, variable.dtype)) * decay)
+
+
+def _if_training(training, value, otherwise):
+    """`value` when the run-time `training` flag is true, else `otherwise`."""
+    return tf.cond(tf.cast(training, tf.bool), lambda: value, lambda: otherwise)
 
 
 def _square_root_of(initializer):

@@ -199,12 +199,13 @@ class BeamSearchDecoder:
         new_lengths = lengths_to_add + tf.expand_dims(state.lengths, 2)
         scores = total_probs / tf.cast(
             length_penalty(new_lengths, self._length_penalty_weight), total_probs.dtype)
-        accumulated_probs = self._attention_probs(next_cell_state)
-        if accumulated_probs is not None:
+        accumulated_probs = None
+        step_probs = self._attention_probs(next_cell_state)
+        if step_probs is not None:
             # Attention of live beams adds up; the penalty rewards hypotheses
             # that have attended to every source position, once finished.
-            accumulated_probs = state.accumulated_attention_probs + accumulated_probs * \
-                tf.expand_dims(tf.cast(not_finished, accumulated_probs.dtype), 2)
+            accumulated_probs = state.accumulated_attention_probs + step_probs * \
+                tf.expand_dims(tf.cast(not_finished, step_probs.dtype), 2)
             scores += tf.expand_dims(coverage_penalty(
                 accumulated_probs, previously_finished, self._coverage_penalty_weight), 2)
         next_scores, word_indices = tf.math.top_k(tf.reshape(scores, [batch_size, -1]),
