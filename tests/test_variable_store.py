@@ -148,9 +148,20 @@ def test_constant_and_numpy_initializers_without_shape(value, expected_dtype):
     np.testing.assert_array_equal(w.numpy(), np.asarray(value))
 
 
-def test_constant_initializer_with_a_disagreeing_shape_names_the_variable():
-    with pytest.raises(ValueError, match="Variable w: the constant initializer has shape"):
-        Runner(lambda: v1.get_variable("w", [3], initializer=np.ones([2], np.float32)))()
+@pytest.mark.parametrize("shape", [[2], [3], []])
+def test_constant_initializer_with_any_shape_raises_as_tf1(shape):
+    # TF1: "If initializer is a constant, do not specify shape." (even a matching one).
+    with pytest.raises(ValueError, match="Variable w: if initializer is a constant, do not "
+                                         "specify shape"):
+        Runner(lambda: v1.get_variable("w", shape, initializer=np.ones([2], np.float32)))()
+
+
+@pytest.mark.parametrize("value", [1, np.arange(3, dtype=np.int64), np.ones([2], np.float64),
+                                   tf.constant([True, False])])
+def test_constant_initializers_of_other_dtypes_find_their_variable_on_later_calls(value):
+    runner = Runner(lambda: v1.get_variable("t", initializer=value))
+    first = runner()
+    assert runner() is first
 
 
 def test_default_initializers_glorot_uniform_for_floats_zeros_otherwise():

@@ -6,6 +6,7 @@ import tensorflow as tf
 
 from tf1track_core import owners
 from tf1track_core import scope_state
+from tf1track_core.tracked_call import tracked_call
 from tf1track_core.variable_store import TF1VariableStore
 
 
@@ -45,7 +46,9 @@ def track_tf1_style_variables(method):
       The decorated method, with the signature of `method`.
 
     Raises:
-      TypeError (when called): if the object is none of the supported kinds.
+      UnsupportedOwnerError (when called; a `TypeError` and, as the official
+        shim raised, a `ValueError`): if the object is none of the supported
+        kinds.
     """
 
     @functools.wraps(method)
@@ -54,7 +57,7 @@ def track_tf1_style_variables(method):
         if scope_state.active_variable_store() is store:
             # Re-entrant call on the same object: already inside its scope.
             return method(self, *args, **kwargs)
-        with store.scope():
+        with tracked_call(self, store):
             return method(self, *args, **kwargs)
 
     tracked_method._tf1track_tracked = True  # pylint: disable=protected-access

@@ -37,14 +37,53 @@ class TF1KerasVariable(keras.Variable):
             synchronization=_keras_synchronization(tf_variable),
         )
         if regularizer is not None:
-            self.regularizer = lambda _unused_keras_variable: regularizer()
+            self.set_tf1_regularizer(regularizer)
         if constraint is not None:
             self.constraint = constraint
+
+    def set_tf1_regularizer(self, regularizer):
+        """Makes the zero-argument `regularizer()` this variable's loss in `layer.losses`."""
+        # Keras calls `variable.regularizer(variable)`.
+        self.regularizer = lambda _unused_keras_variable: regularizer()
 
     @property
     def tf1_variable(self):
         """The wrapped `tf.Variable`, as TF1 code sees it."""
         return self._tf1_variable
+
+    @property
+    def name(self):
+        """The TF1 name, `scope/kernel:0`, as in TF1 and the official shim.
+
+        (Keras's own `path` keeps a '/'-free variable name, e.g.
+        `my_layer/scope.kernel`, which Keras uses for optimizer slots.)
+        """
+        return self._tf1_variable.name
+
+    # The rest of the tf.Variable API (read_value, sparse_read, scatter_*,
+    # initializer, op, device, ...) reaches the wrapped variable.
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._tf1_variable, name)
+
+    def assign(self, value, use_locking=None, name=None, read_value=True):
+        """`tf.Variable.assign` (Keras's own path when called as Keras calls it)."""
+        if use_locking is None and name is None and read_value is True:
+            return super().assign(value)
+        return self._tf1_variable.assign(value, use_locking, name, read_value)
+
+    def assign_add(self, delta, use_locking=None, name=None, read_value=True):
+        """`tf.Variable.assign_add` (Keras's own path when called as Keras calls it)."""
+        if use_locking is None and name is None and read_value is True:
+            return super().assign_add(delta)
+        return self._tf1_variable.assign_add(delta, use_locking, name, read_value)
+
+    def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
+        """`tf.Variable.assign_sub` (Keras's own path when called as Keras calls it)."""
+        if use_locking is None and name is None and read_value is True:
+            return super().assign_sub(delta)
+        return self._tf1_variable.assign_sub(delta, use_locking, name, read_value)
 
     def _read_wrapped_value(self, shape=None, dtype=None):
         del shape, dtype

@@ -19,6 +19,15 @@ import tensorflow as tf
 from tf1track_core.keras_variable import TF1KerasVariable, tf1_variable_name
 
 _STORE_ATTRIBUTE = "_tf1_style_var_store"
+
+
+class UnsupportedOwnerError(TypeError, ValueError):
+    """A tracked method was called on an object that cannot own TF1 variables.
+
+    A `TypeError`, and a `ValueError` as the official shim raised, so code
+    written for either catches it.
+    """
+
 _HOLDER_ATTRIBUTE = "_tf1_style_variables"
 
 
@@ -53,7 +62,7 @@ def _owner_for(obj):
         return ModuleOwner(obj, add_loss=obj.add_loss)
     if isinstance(obj, tf.Module):
         return ModuleOwner(obj)
-    raise TypeError(
+    raise UnsupportedOwnerError(
         "track_tf1_style_variables must decorate a method of a keras.layers.Layer, "
         "keras.Model or tf.Module subclass (it is called with `self` first), but it "
         f"was called on {type(obj).__module__}.{type(obj).__qualname__}. Make the class "
@@ -104,16 +113,29 @@ class _Owner:
         """Makes a layer created inside the call part of the owner's tracked state."""
         self._state_holder().layers[name] = layer
 
+    def track_regularizer(self, variable, regularizer):
+        """Adds the loss `regularizer()` of an already tracked `variable` to the owner's."""
+        del variable, regularizer
+
 
 class KerasLayerOwner(_Owner):
     """A Keras 3 layer: also wraps each variable for Keras's own tracker."""
+
+    def __init__(self, obj):
+        super().__init__(obj)
+        self._keras_variables = {}  # id(tf.Variable) -> its TF1KerasVariable
 
     def track_variable(self, variable, regularizer, constraint):
         """Makes `variable` part of the owner's tracked (trainable, saved) state."""
         super().track_variable(variable, regularizer, constraint)
         keras_variable = TF1KerasVariable(variable, regularizer, constraint)
+        self._keras_variables[id(variable)] = keras_variable
         with _unlocked_tracker(self._obj):
             self._obj._track_variable(keras_variable)  # pylint: disable=protected-access
+
+    def track_regularizer(self, variable, regularizer):
+        """Adds the loss `regularizer()` of an already tracked `variable` to the owner's."""
+        self._keras_variables[id(variable)].set_tf1_regularizer(regularizer)
 
     def track_layer(self, name, layer):
         """Makes a layer created inside the call part of the owner's tracked state."""
@@ -134,6 +156,11 @@ class ModuleOwner(_Owner):
         # TF optimizers read the constraint from the tf.Variable itself.
         super().track_variable(variable, regularizer, constraint)
         if regularizer is not None and self._add_loss is not None:
+            self._add_loss(regularizer)
+
+    def track_regularizer(self, variable, regularizer):
+        """Adds the loss `regularizer()` of an already tracked `variable` to the owner's."""
+        if self._add_loss is not None:
             self._add_loss(regularizer)
 
     def track_layer(self, name, layer):

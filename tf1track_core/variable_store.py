@@ -22,13 +22,18 @@ import contextlib
 import functools
 import inspect
 
+import numpy as np
 import tensorflow as tf
 from tensorflow.python.eager import context
+from tensorflow.python.framework import ops as tf_ops
 from tensorflow.python.ops import variable_scope as tf_variable_scope
 from tensorflow.python.ops import variables as tf_variables
 from tensorflow.python.util import function_utils
 
+from tf1track_core import graph_collections
+from tf1track_core.keras_variable import tf1_variable_name
 from tf1track_core import scope_state
+from tf1track_core import tracked_call
 
 _AUTO = tf.VariableSynchronization.AUTO
 _NO_AGGREGATION = tf.compat.v1.VariableAggregation.NONE
@@ -54,6 +59,8 @@ class TF1VariableStore:
         self._partitioned_vars = {}  # full TF1 name -> tf PartitionedVariable
         self._regularizers = {}  # full TF1 name -> zero-argument loss callable
         self._layers = {}  # full scope name -> layer from get_or_create_layer
+        self._collections = {}  # TF1 collection key -> variables in it, in order
+        self._raw_vars = {}  # TF1 name -> raw tf.Variable created in a tracked call
         self._first_call_scope_counts = None
 
     @property
@@ -65,6 +72,16 @@ class TF1VariableStore:
     def regularizers(self):
         """Zero-argument callables computing each regularization loss, by name."""
         return dict(self._regularizers)
+
+    def owns(self, variable):
+        """Whether `variable` is one this store created (get_variable's or raw)."""
+        name = tf1_variable_name(variable)
+        return self._vars.get(name) is variable or self._raw_vars.get(name) is variable
+
+    @property
+    def collections(self):
+        """The TF1 collections of this store's variables: key -> variables, in order."""
+        return self._collections
 
     @property
     def layers(self):
@@ -120,11 +137,12 @@ class TF1VariableStore:
         """Gets the variable `name`, creating it on first use (TF1 semantics).
 
         The arguments are those of `tf.compat.v1.get_variable`, with `name`
-        being the full scope path. `collections`, `caching_device` and
+        being the full scope path. `collections` are the TF1 collections the
+        variable joins (see `graph_collections`); `caching_device` and
         `use_resource` have no meaning for eager resource variables and are
         accepted and ignored, as TF2's own store does.
         """
-        del collections, caching_device, use_resource
+        del caching_device, use_resource
         if custom_getter is not None and not callable(custom_getter):
             raise ValueError(f"Passed a custom_getter which is not callable: {custom_getter!r}")
         if reuse is not True and context.executing_eagerly():
@@ -141,7 +159,7 @@ class TF1VariableStore:
                         caching_device=None, partitioner=None, validate_shape=True,
                         use_resource=None, constraint=None, synchronization=_AUTO,
                         aggregation=_NO_AGGREGATION):
-            del collections, caching_device, use_resource
+            del caching_device, use_resource
             dtype = tf.as_dtype(dtype or tf.float32).base_dtype
             is_scalar = isinstance(shape, (list, tuple)) and not shape
             if partitioner is not None and not is_scalar:
@@ -150,8 +168,9 @@ class TF1VariableStore:
                 return self._get_partitioned_variable(
                     name, partitioner, shape=shape, dtype=dtype, initializer=initializer,
                     regularizer=regularizer, reuse=reuse, trainable=trainable,
-                    validate_shape=validate_shape, constraint=constraint,
-                    synchronization=synchronization, aggregation=aggregation)
+                    collections=collections, validate_shape=validate_shape,
+                    constraint=constraint, synchronization=synchronization,
+                    aggregation=aggregation)
             if reuse is True and name in self._partitioned_vars:
                 return self._get_partitioned_variable(
                     name, None, shape=shape, dtype=dtype, initializer=initializer,
@@ -166,13 +185,14 @@ class TF1VariableStore:
             return self._get_single_variable(
                 name, shape=shape, dtype=dtype, initializer=initializer,
                 regularizer=regularizer, reuse=reuse, trainable=trainable,
-                validate_shape=validate_shape, constraint=constraint,
-                synchronization=synchronization, aggregation=aggregation)
+                collections=collections, validate_shape=validate_shape,
+                constraint=constraint, synchronization=synchronization,
+                aggregation=aggregation)
 
         getter_kwargs = dict(
             name=name, shape=shape, dtype=dtype, initializer=initializer,
             regularizer=regularizer, reuse=reuse, trainable=trainable,
-            collections=None, caching_device=None, partitioner=partitioner,
+            collections=collections, caching_device=None, partitioner=partitioner,
             validate_shape=validate_shape, use_resource=True,
             synchronization=synchronization, aggregation=aggregation)
         if custom_getter is None:
@@ -185,9 +205,14 @@ class TF1VariableStore:
 
     def _get_single_variable(self, name, shape=None, dtype=tf.float32, initializer=None,
                              regularizer=None, partition_info=None, reuse=None,
-                             trainable=True, validate_shape=True, constraint=None,
-                             synchronization=_AUTO, aggregation=_NO_AGGREGATION):
+                             trainable=True, collections=None, validate_shape=True,
+                             constraint=None, synchronization=_AUTO,
+                             aggregation=_NO_AGGREGATION):
         """Returns the stored variable `name` or creates it."""
+        if shape is not None and initializer is not None and not callable(initializer):
+            raise ValueError(
+                f"Variable {name}: if initializer is a constant, do not specify shape "
+                f"(got shape {list(tf.TensorShape(shape))}); TF1 raised this too.")
         shape = tf.TensorShape(shape) if shape is not None else None
         if name in self._vars:
             found = self._vars[name]
@@ -195,7 +220,11 @@ class TF1VariableStore:
                 raise ValueError(
                     f"Trying to share variable {name}, but specified shape {shape} "
                     f"and found shape {found.shape}.")
-            if not dtype.is_compatible_with(found.dtype):
+            if (not dtype.is_compatible_with(found.dtype)
+                    and _constant_dtype(initializer) != found.dtype):
+                # (A constant initializer gives the variable its own dtype, so
+                # `get_variable("t", initializer=1)` finds its int32 variable
+                # again on later calls despite get_variable's float32 default.)
                 raise ValueError(
                     f"Trying to share variable {name}, but specified dtype {dtype.name} "
                     f"and found dtype {found.dtype.name}.")
@@ -207,7 +236,7 @@ class TF1VariableStore:
 
         initial_value, variable_dtype = _initial_value(
             name, shape, dtype, initializer, partition_info)
-        with tf.init_scope(), tf.compat.v1.name_scope(None):
+        with tf.init_scope(), tf.compat.v1.name_scope(None), tracked_call.store_creating():
             # init_scope: variables live outside any tf.function trace and are
             # made once; name_scope(None): the name is the TF1 scope path only.
             variable = tf.Variable(
@@ -216,21 +245,52 @@ class TF1VariableStore:
                 constraint=constraint, synchronization=synchronization,
                 aggregation=aggregation, shape=shape if validate_shape else None)
         self._vars[name] = variable
-        loss_fn = None
-        if regularizer:
-            loss_fn = functools.partial(regularizer, variable)
-            # TF1 drops regularizers that return None (e.g. a zero scale).
-            with tf.init_scope():
-                if loss_fn() is None:
-                    loss_fn = None
+        loss_fn = _loss_fn(regularizer, variable)
         if loss_fn is not None:
             self._regularizers[name] = loss_fn
         self._owner.track_variable(variable, loss_fn, constraint)
+        graph_collections.record_variable(self, variable, collections)
+        if loss_fn is not None and graph_collections.current() is not None:
+            graph_collections.current().add_regularizer(loss_fn)
         return variable
+
+    def get_raw_variable(self, name, create, collections=None):
+        """The raw `tf.Variable` TF1 code created as `name`, made by `create()` the first time.
+
+        TF1 code builds its graph once; a tracked call runs it on every call, so
+        a `tf.compat.v1.Variable(...)` in it returns the variable of the first
+        call, tracked like `get_variable`'s.
+        """
+        variable = self._raw_vars.get(name)
+        if variable is None:
+            variable = self._raw_vars[name] = create()
+            self._owner.track_variable(variable, None, None)
+            graph_collections.record_variable(self, variable, collections)
+        return variable
+
+    def add_regularizer(self, variable, regularizer):
+        """Adds `regularizer(variable)` to the losses of a variable of this store.
+
+        TensorFlow's bundled legacy `tf.layers` (which TF-Slim builds on) hand
+        their weight regularizers over this way instead of to `get_variable`.
+        Adding one again for the same variable (a functional layer re-created
+        on every call) changes nothing.
+        """
+        name = tf1_variable_name(variable)
+        if name in self._regularizers:
+            return
+        loss_fn = _loss_fn(regularizer, variable)
+        if loss_fn is None:
+            return
+        self._regularizers[name] = loss_fn
+        self._owner.track_regularizer(variable, loss_fn)
+        if graph_collections.current() is not None:
+            graph_collections.current().add_regularizer(loss_fn)
 
     def _get_partitioned_variable(self, name, partitioner, shape=None, dtype=tf.float32,
                                   initializer=None, regularizer=None, reuse=None,
-                                  trainable=True, validate_shape=True, constraint=None,
+                                  trainable=True, collections=None, validate_shape=True,
+                                  constraint=None,
                                   synchronization=_AUTO, aggregation=_NO_AGGREGATION):
         """Returns the stored partitioned variable `name` or creates its parts."""
         shape = tf.TensorShape(shape) if shape is not None else None
@@ -271,13 +331,12 @@ class TF1VariableStore:
                 full_shape=shape.as_list(), var_offset=offset)
             part_initializer, part_init_shape = initializer, part_shape
             if initializer is not None and not callable(initializer):
-                part_initializer = tf.slice(
-                    tf.convert_to_tensor(initializer, dtype=dtype), offset, part_shape)
+                part_initializer = _constant_slice(name, initializer, dtype, offset, part_shape)
                 part_init_shape = None
             part = self._get_single_variable(
                 f"{name}/part_{i}", shape=part_init_shape, dtype=dtype,
                 initializer=part_initializer, regularizer=regularizer,
-                partition_info=part_info, trainable=trainable,
+                partition_info=part_info, trainable=trainable, collections=collections,
                 validate_shape=validate_shape, constraint=constraint,
                 synchronization=synchronization, aggregation=aggregation)
             part._set_save_slice_info(
@@ -298,6 +357,20 @@ class TF1VariableStore:
         return self._layers[name]
 
 
+def _loss_fn(regularizer, variable):
+    """`regularizer(variable)` as a zero-argument callable, or None.
+
+    TF1 drops regularizers that return None (e.g. a zero scale).
+    """
+    if not regularizer:
+        return None
+    loss_fn = functools.partial(regularizer, variable)
+    with tf.init_scope():
+        if loss_fn() is None:
+            return None
+    return loss_fn
+
+
 def _initial_value(name, shape, dtype, initializer, partition_info):
     """Turns a TF1 `initializer` argument into (initial_value, variable_dtype)."""
     if initializer is None:
@@ -307,14 +380,19 @@ def _initial_value(name, shape, dtype, initializer, partition_info):
                 "must be specified.")
         initializer = _default_initializer(name, dtype)
     if not callable(initializer):
-        # A constant: Python number or list, numpy array or tensor. As in TF1
-        # the variable takes the value's dtype.
-        value = tf.convert_to_tensor(initializer)
-        if shape is not None and not shape.is_compatible_with(value.shape):
-            raise ValueError(
-                f"Variable {name}: the constant initializer has shape {value.shape}, "
-                f"but shape {shape} was requested.")
-        return value, None
+        # A constant: Python number or list, NumPy array or tensor. As in TF1
+        # the variable takes the value's dtype. A tensor of the tf.function
+        # being traced cannot initialize a variable made outside it (under
+        # init_scope): use its value when it is a constant.
+        if _is_graph_tensor(initializer):
+            value = tf.get_static_value(initializer)
+            if value is None:
+                raise ValueError(
+                    f"Variable {name}: its initializer is a tensor computed inside a "
+                    "tf.function, which cannot initialize a variable created outside it. "
+                    "Pass a NumPy value, a Python number or an initializer callable.")
+            return value, None
+        return initializer, None
     if inspect.isclass(initializer):
         initializer = initializer()
     if shape is not None and shape.is_fully_defined():
@@ -327,6 +405,33 @@ def _initial_value(name, shape, dtype, initializer, partition_info):
     raise ValueError(
         f"Variable {name}: the initializer needs a fully defined shape, got {shape}. "
         "Pass `shape=` or a constant / zero-argument initializer.")
+
+
+def _constant_dtype(initializer):
+    """The dtype a constant initializer gives its variable; None for callables."""
+    if initializer is None or callable(initializer):
+        return None
+    if tf.is_tensor(initializer):
+        return initializer.dtype.base_dtype
+    with tf.init_scope():
+        return tf.convert_to_tensor(initializer).dtype
+
+
+def _is_graph_tensor(value):
+    return tf.is_tensor(value) and not isinstance(value, (tf_ops.EagerTensor, tf.Variable))
+
+
+def _constant_slice(name, initializer, dtype, offset, part_shape):
+    """The part of a constant initializer at `offset`, as a NumPy array (liftable)."""
+    value = initializer
+    if _is_graph_tensor(initializer):
+        value = tf.get_static_value(initializer)
+        if value is None:
+            raise ValueError(
+                f"Partitioned variable {name}: its initializer is a tensor computed inside "
+                "a tf.function; pass a NumPy value or an initializer callable.")
+    value = np.asarray(value, dtype=dtype.as_numpy_dtype)
+    return value[tuple(slice(start, start + size) for start, size in zip(offset, part_shape))]
 
 
 def _default_initializer(name, dtype):

@@ -18,6 +18,8 @@ import re
 import keras
 import tensorflow as tf
 
+from tf1track_core import graph_collections
+
 v1 = tf.compat.v1
 
 
@@ -164,9 +166,8 @@ class Layer(tf.Module):
             outputs = self.call(inputs, *args, **kwargs)
         if self._activity_regularizer is not None:
             self._losses = [self._activity_regularizer(o) for o in tf.nest.flatten(outputs)]
-            if not tf.compat.v1.executing_eagerly_outside_functions():
-                for loss in self._losses:
-                    v1.add_to_collection(v1.GraphKeys.REGULARIZATION_LOSSES, loss)
+            for loss in self._losses:
+                graph_collections.add_to_collection_tf1(v1.GraphKeys.REGULARIZATION_LOSSES, loss)
         return outputs
 
     def _check_input_spec(self, inputs):

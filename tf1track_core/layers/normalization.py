@@ -27,6 +27,7 @@ ship with tf-keras.
 
 import tensorflow as tf
 
+from tf1track_core import graph_collections
 from tf1track_core.layers.base import Layer, get_initializer, static_bool
 
 v1 = tf.compat.v1
@@ -298,16 +299,18 @@ class BatchNormalization(Layer):
         return r, d
 
     def _add_updates(self, make_updates, known, training):
-        """Runs `make_updates()` when training (a cond if only known at run time); in
-        a TF1 graph the updates go to UPDATE_OPS."""
+        """Runs `make_updates()` when training (a cond if only known at run time).
+
+        The updates also go to UPDATE_OPS in a TF1 graph and in a tracked call
+        (there they have run already: TF1 code's `control_dependencies` on
+        them adds nothing, so the statistics move once per call)."""
         if known is None:
             updates = [tf.cond(tf.cast(training, tf.bool),
                                lambda: tf.group(make_updates()), tf.no_op)]
         else:
             updates = make_updates()
-        if not v1.executing_eagerly_outside_functions():
-            for update in updates:
-                v1.add_to_collection(v1.GraphKeys.UPDATE_OPS, update)
+        for update in updates:
+            graph_collections.add_to_collection_tf1(v1.GraphKeys.UPDATE_OPS, update)
 
     def _update_moving_statistics(self, mean, variance, known, training):
         def updates():
