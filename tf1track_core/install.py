@@ -37,7 +37,7 @@ def install():
     Afterwards:
 
     * `tf.compat.v1.keras.utils.track_tf1_style_variables`,
-      and `get_or_create_layer` are tf1track's;
+      `get_or_create_layer` and `DeterministicRandomTestTool` are tf1track's;
     * `tf.compat.v1.layers` is `tf1track_core.layers` and
       `tf.compat.v1.nn.rnn_cell` is `tf1track_core.rnn_cell` (Keras 3 made
       both raise), by every import path and whatever was imported before or
@@ -55,6 +55,7 @@ def install():
     """
     with _lock:
         from tf1track_core import contrib  # pylint: disable=import-outside-toplevel
+        from tf1track_core import random_test_tool  # pylint: disable=import-outside-toplevel
         from tf1track_core import tf2_repairs  # pylint: disable=import-outside-toplevel
         layers = importlib.import_module("tf1track_core.layers")
         rnn_cell = importlib.import_module("tf1track_core.rnn_cell")
@@ -62,6 +63,7 @@ def install():
         keras_utils = tf.compat.v1.keras.utils
         keras_utils.track_tf1_style_variables = track_tf1_style_variables
         keras_utils.get_or_create_layer = get_or_create_layer
+        keras_utils.DeterministicRandomTestTool = random_test_tool.DeterministicRandomTestTool
         for compat_v1 in _compat_v1_modules():
             compat_v1.layers = layers
             compat_v1.nn.rnn_cell = rnn_cell

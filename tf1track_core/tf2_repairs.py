@@ -12,6 +12,9 @@
   or without tf_keras. It now resolves to tf1track's TF1 batch
   normalization, which has the same names, arguments and update semantics.
 
+* `tensorflow.python.framework.ops.Tensor` is gone (TF 2.21 moved it), and
+  TF-Slim 1.1.0 still names it (`utils.constant_value`, which its fused
+  batch norm calls): it is `tf.Tensor` again.
 * TF's bundled legacy layers hand each weight regularizer to the active
   variable store (`add_regularizer`, which tf1track's store implements) *and*,
   in graph mode (a `tf.function`), to the graph's `REGULARIZATION_LOSSES`:
@@ -25,6 +28,7 @@ import importlib
 import sys
 import threading
 
+import tensorflow as tf
 from tensorflow.python.eager import context
 from tensorflow.python.framework import ops
 
@@ -41,6 +45,8 @@ def apply():
         if _applied:
             return
         _repair_eager_name_scope()
+        if not hasattr(ops, "Tensor"):
+            ops.Tensor = tf.Tensor
         _repair_legacy_normalization_layers()
         _count_legacy_layer_regularizers_once()
         _applied = True

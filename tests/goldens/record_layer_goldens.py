@@ -21,45 +21,17 @@ import pathlib
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from layer_cases import CASES, apply_case  # noqa: E402
-from tf1_session import load_values, random_values, record_all  # noqa: E402
+from tf1_session import record_all, record_layer_case  # noqa: E402
 
 OUT_DIR = pathlib.Path(__file__).resolve().parent / "layers"
 
+
 def record(name, case, seed):
-    rng = np.random.default_rng(seed)
-    graph = tf.Graph()
-    with graph.as_default():
-        x_value = rng.normal(size=case["input"]).astype(case.get("input_dtype", "float32"))
-        x = tf.constant(x_value)
-        out = apply_case(tf.compat.v1.layers, case, x)
-        variables = tf.compat.v1.global_variables()
-        trainable = tf.compat.v1.trainable_variables()
-        loss_weights = rng.normal(size=out.shape.as_list()).astype(out.dtype.as_numpy_dtype)
-        loss = tf.reduce_sum(out * loss_weights)
-        grads = tf.gradients(loss, trainable + [x])
-        reg_losses = tf.compat.v1.get_collection(tf.compat.v1.GraphKeys.REGULARIZATION_LOSSES)
-        updates = tf.compat.v1.get_collection(tf.compat.v1.GraphKeys.UPDATE_OPS)
-        values = random_values(variables, rng)
-        with tf.compat.v1.Session(graph=graph) as session:
-            load_values(session, variables, values)
-            out_value, grad_values, reg_values = session.run([out, grads, reg_losses])
-            session.run(updates)
-            updated = {v.op.name: session.run(v) for v in variables if not v.trainable}
-    arrays = {"input": x_value, "loss_weights": loss_weights, "output": out_value,
-              "grad_input": grad_values[-1], "regularization_losses": np.array(reg_values, np.float32)}
-    for v in variables:
-        arrays["var:" + v.op.name] = values[v.op.name]
-    for v, g in zip(trainable, grad_values[:-1]):
-        arrays["grad:" + v.op.name] = g
-    for var_name, value in updated.items():
-        arrays["updated:" + var_name] = value
-    np.savez(OUT_DIR / f"{name}.npz", **arrays)
-    return {**case, "variables": [v.op.name for v in variables],
-            "trainable": [v.op.name for v in trainable], "updated": sorted(updated)}
+    return record_layer_case(OUT_DIR, name, case, seed,
+                             lambda x: apply_case(tf.compat.v1.layers, case, x))
 
 
 def main():

@@ -9,6 +9,9 @@ from tf1track_core.seq2seq.basic_decoder import BasicDecoderOutput
 from tf1track_core.seq2seq.decode import dynamic_decode
 from tf1track_core.seq2seq.helpers import GreedyEmbeddingHelper
 from tf1track_core.seq2seq.helpers import TrainingHelper
+from tf1track_core.seq2seq.loss import sequence_loss
+from tf1track_core.seq2seq.sampling_helpers import SampleEmbeddingHelper
+from tf1track_core.seq2seq.sampling_helpers import ScheduledEmbeddingTrainingHelper
 from tf1track_core.seq2seq.beam_search import BeamSearchDecoder
 from tf1track_core.seq2seq.beam_search import BeamSearchDecoderOutput
 from tf1track_core.seq2seq.beam_search import BeamSearchDecoderState

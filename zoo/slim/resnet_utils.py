@@ -10,8 +10,9 @@ import contextlib
 
 import tensorflow as tf
 
-from zoo.slim import layers as slim
-from zoo.slim.arg_scope import add_arg_scope, arg_scope
+from tf1track_core.contrib import layers as slim
+from tf1track_core.contrib.layers.utils import collect_named_outputs
+from tf1track_core.contrib.framework import add_arg_scope, arg_scope
 
 v1 = tf.compat.v1
 
@@ -82,7 +83,7 @@ def stack_blocks_dense(net, blocks, output_stride=None, store_non_strided_activa
                         current_stride *= unit.get("stride", 1)
                         if output_stride is not None and current_stride > output_stride:
                             raise ValueError("The target output_stride cannot be reached.")
-            net = slim.collect_named_outputs(outputs_collections, sc.name, net)
+            net = collect_named_outputs(outputs_collections, sc.name, net)
             if output_stride is not None and current_stride == output_stride:
                 rate *= block_stride
             else:
@@ -134,7 +135,7 @@ def resnet_arg_scope(weight_decay=0.0001, batch_norm_decay=0.997, batch_norm_eps
     batch_norm_params = {"decay": batch_norm_decay, "epsilon": batch_norm_epsilon,
                          "scale": batch_norm_scale}
     with arg_scope([slim.conv2d], weights_regularizer=slim.l2_regularizer(weight_decay),
-                   weights_initializer=v1.variance_scaling_initializer(scale=2.0),
+                   weights_initializer=slim.variance_scaling_initializer(),
                    activation_fn=activation_fn,
                    normalizer_fn=slim.batch_norm if use_batch_norm else None,
                    normalizer_params=batch_norm_params), \

@@ -2,9 +2,11 @@
 
 import tensorflow as tf
 
-from zoo.slim import layers as slim
+from tf1track_core.contrib import layers as slim
+from tf1track_core.contrib.layers.utils import collect_named_outputs
+from tf1track_core.contrib.layers.utils import convert_collection_to_dict
 from zoo.slim import resnet_utils
-from zoo.slim.arg_scope import add_arg_scope, arg_scope
+from tf1track_core.contrib.framework import add_arg_scope, arg_scope
 
 v1 = tf.compat.v1
 
@@ -26,7 +28,7 @@ def bottleneck(inputs, depth, depth_bottleneck, stride, rate=1, outputs_collecti
         residual = slim.conv2d(residual, depth, [1, 1], stride=1, activation_fn=None,
                                scope="conv3")
         output = tf.nn.relu(shortcut + residual)
-        return slim.collect_named_outputs(outputs_collections, sc.name, output)
+        return collect_named_outputs(outputs_collections, sc.name, output)
 
 
 def resnet_v1(inputs, blocks, num_classes=None, is_training=True, global_pool=True,
@@ -34,15 +36,16 @@ def resnet_v1(inputs, blocks, num_classes=None, is_training=True, global_pool=Tr
               store_non_strided_activations=False, reuse=None, scope=None):
     """The v1 ResNet generator; returns `(net, end_points)` as slim did."""
     with v1.variable_scope(scope, "resnet_v1", [inputs], reuse=reuse) as sc:
-        end_points = {}
+        end_points_collection = sc.original_name_scope + "_end_points"
         with arg_scope([slim.conv2d, bottleneck, resnet_utils.stack_blocks_dense],
-                       outputs_collections=end_points), \
+                       outputs_collections=end_points_collection), \
                 arg_scope([slim.batch_norm], is_training=is_training):
             net = inputs
             if include_root_block:
                 net, output_stride = resnet_utils.root_block(net, output_stride)
             net = resnet_utils.stack_blocks_dense(net, blocks, output_stride,
                                                   store_non_strided_activations)
+            end_points = convert_collection_to_dict(end_points_collection)
             net = resnet_utils.classification_head(net, end_points, sc.name, num_classes,
                                                    global_pool, spatial_squeeze)
             return net, end_points

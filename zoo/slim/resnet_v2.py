@@ -2,9 +2,11 @@
 
 import tensorflow as tf
 
-from zoo.slim import layers as slim
+from tf1track_core.contrib import layers as slim
+from tf1track_core.contrib.layers.utils import collect_named_outputs
+from tf1track_core.contrib.layers.utils import convert_collection_to_dict
 from zoo.slim import resnet_utils
-from zoo.slim.arg_scope import add_arg_scope, arg_scope
+from tf1track_core.contrib.framework import add_arg_scope, arg_scope
 
 v1 = tf.compat.v1
 
@@ -27,7 +29,7 @@ def bottleneck(inputs, depth, depth_bottleneck, stride, rate=1, outputs_collecti
         residual = slim.conv2d(residual, depth, [1, 1], stride=1, normalizer_fn=None,
                                activation_fn=None, scope="conv3")
         output = shortcut + residual
-        return slim.collect_named_outputs(outputs_collections, sc.name, output)
+        return collect_named_outputs(outputs_collections, sc.name, output)
 
 
 def resnet_v2(inputs, blocks, num_classes=None, is_training=True, global_pool=True,
@@ -35,9 +37,9 @@ def resnet_v2(inputs, blocks, num_classes=None, is_training=True, global_pool=Tr
               scope=None):
     """The v2 ResNet generator; returns `(net, end_points)` as slim did."""
     with v1.variable_scope(scope, "resnet_v2", [inputs], reuse=reuse) as sc:
-        end_points = {}
+        end_points_collection = sc.original_name_scope + "_end_points"
         with arg_scope([slim.conv2d, bottleneck, resnet_utils.stack_blocks_dense],
-                       outputs_collections=end_points), \
+                       outputs_collections=end_points_collection), \
                 arg_scope([slim.batch_norm], is_training=is_training):
             net = inputs
             if include_root_block:
@@ -47,6 +49,7 @@ def resnet_v2(inputs, blocks, num_classes=None, is_training=True, global_pool=Tr
             net = resnet_utils.stack_blocks_dense(net, blocks, output_stride)
             # Units end without BN and ReLU in v2: apply them once at the end.
             net = slim.batch_norm(net, activation_fn=tf.nn.relu, scope="postnorm")
+            end_points = convert_collection_to_dict(end_points_collection)
             net = resnet_utils.classification_head(net, end_points, sc.name, num_classes,
                                                    global_pool, spatial_squeeze)
             return net, end_points
