@@ -14,6 +14,13 @@ near 1, deep block activations in the thousands), so meta.json may also hold
 outputs; `record_tf1_golden(..., atol_from_scale=f)` writes `f` times each
 output's largest magnitude there (and the smallest of them as `atol`, so a
 reader that knows only `atol` is stricter, never looser).
+
+A golden recorded with `record_state=True` also holds, in outputs.npz, the
+TF1 state a training step leaves: `regularization_loss` (the sum of the
+graph's REGULARIZATION_LOSSES, e.g. slim's weight decay) and
+`updated:<variable>` (each non-trainable variable, e.g. a batch-norm moving
+mean, after the step's UPDATE_OPS ran). `check_parity` compares them with the
+port's `regularization_losses` and its variables after the call.
 """
 
 import dataclasses
@@ -29,6 +36,8 @@ from checkpoints_tools.loader import load_tf1_checkpoint
 v1 = tf.compat.v1
 
 GOLDEN_FILES = ("meta.json", "inputs.npz", "outputs.npz", "model.ckpt.index")
+REGULARIZATION_OUTPUT = "regularization_loss"
+UPDATED_PREFIX = "updated:"
 META_KEYS = ("model", "config", "call", "inputs", "atol", "rtol")
 
 
@@ -176,11 +185,26 @@ def check_parity(layer, golden_dir):
     result = layer(*args, **call)
     if not isinstance(result, dict):
         result = {"logits": result}
+    result = dict(result, **_tf1_state(layer, golden.outputs))
     atol, rtol = float(golden.meta["atol"]), float(golden.meta["rtol"])
     output_atol = golden.meta.get("output_atol", {})
     rows = [_compare(name, expected, result.get(name), float(output_atol.get(name, atol)), rtol)
             for name, expected in sorted(golden.outputs.items())]
     return ParityReport(str(golden.directory), atol, rtol, rows)
+
+
+def _tf1_state(layer, outputs):
+    """The port's regularization loss and updated variables, where the golden holds them."""
+    from tf1track_core import regularization_losses, tf1_variables  # pylint: disable=import-outside-toplevel
+    state = {}
+    if REGULARIZATION_OUTPUT in outputs:
+        losses = regularization_losses(layer)
+        state[REGULARIZATION_OUTPUT] = float(tf.add_n(losses)) if losses else 0.0
+    variables = tf1_variables(layer)
+    for name in outputs:
+        if name.startswith(UPDATED_PREFIX) and name[len(UPDATED_PREFIX):] in variables:
+            state[name] = variables[name[len(UPDATED_PREFIX):]].numpy()
+    return state
 
 
 def _compare(name, expected, actual, atol, rtol):
@@ -207,7 +231,7 @@ def _compare(name, expected, actual, atol, rtol):
 
 def record_tf1_golden(output_dir, build_fn, inputs, *, model, config, source, call=None,
                       atol=1e-5, rtol=1e-5, atol_from_scale=None, randomize_seed=None,
-                      initialize=None):
+                      initialize=None, record_state=False):
     """Runs TF1 graph-mode code in a Session and writes a golden directory.
 
     Args:
@@ -226,6 +250,9 @@ def record_tf1_golden(output_dir, build_fn, inputs, *, model, config, source, ca
       randomize_seed: if set, every variable is set to seeded random values
         (variances positive) after initialisation, so nothing is trivial.
       initialize: optional `initialize(session)` run after that.
+      record_state: also record `regularization_loss` and, if the graph has
+        UPDATE_OPS, every non-trainable variable after they ran
+        (`updated:<name>`), as one TF1 training step leaves them.
 
     Returns:
       The golden directory as a `pathlib.Path`.
@@ -252,7 +279,17 @@ def record_tf1_golden(output_dir, build_fn, inputs, *, model, config, source, ca
                 initialize(session)
             saver.save(session, str(directory / "model.ckpt"), write_meta_graph=False)
             feed = {placeholders[name]: value for name, value in inputs.items()}
-            values = session.run(outputs, feed_dict=feed)
+            if record_state:
+                outputs = dict(outputs)
+                losses = v1.get_collection(v1.GraphKeys.REGULARIZATION_LOSSES)
+                outputs[REGULARIZATION_OUTPUT] = tf.add_n(losses) if losses else tf.constant(0.0)
+                updates = v1.get_collection(v1.GraphKeys.UPDATE_OPS)
+                values, _ = session.run([outputs, updates], feed_dict=feed)
+                if updates:
+                    values.update({UPDATED_PREFIX + v.op.name: session.run(v)
+                                   for v in variables if not v.trainable})
+            else:
+                values = session.run(outputs, feed_dict=feed)
     np.savez(directory / "inputs.npz", **inputs)
     values = {k: np.asarray(v) for k, v in values.items()}
     np.savez(directory / "outputs.npz", **values)

@@ -187,3 +187,13 @@ def test_length_penalty_and_gather_tree_by_hand():
     np.testing.assert_array_equal(
         seq2seq.tile_batch(tf.constant([[1, 2], [3, 4]]), 2).numpy(),
         [[1, 2], [1, 2], [3, 4], [3, 4]])
+
+
+def test_tile_batch_keeps_nested_states_and_repeats_rows_consecutively():
+    state = tf1track_core.rnn_cell.LSTMStateTuple(tf.constant([[1.0], [2.0]]),
+                                                  tf.constant([[3.0], [4.0]]))
+    tiled = seq2seq.tile_batch({"lstm": state, "lengths": tf.constant([5, 7])}, 2)
+    assert isinstance(tiled["lstm"], tf1track_core.rnn_cell.LSTMStateTuple)
+    np.testing.assert_array_equal(tiled["lstm"].c.numpy(), [[1.0], [1.0], [2.0], [2.0]])
+    np.testing.assert_array_equal(tiled["lstm"].h.numpy(), [[3.0], [3.0], [4.0], [4.0]])
+    np.testing.assert_array_equal(tiled["lengths"].numpy(), [5, 5, 7, 7])

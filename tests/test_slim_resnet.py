@@ -100,8 +100,8 @@ def test_vgg_preprocessing_resizes_crops_and_subtracts_means():
     np.testing.assert_allclose(cropped.numpy(), expected, rtol=1e-5, atol=1e-3)
 
 
-@pytest.mark.parametrize("name", ["resnet_v1_small_training", "resnet_v2_small_training",
-                                  "resnet_v1_small_no_gamma_training"])
+@pytest.mark.parametrize("name", sorted(p.parent.name
+                                         for p in GOLDENS.glob("*/gradients.npz")))
 def test_gradients_match_tf_slim(name):
     """d(sum(logits * w))/d(variable) for every trainable variable, as TF1 computed it."""
     golden = read_golden(GOLDENS / name)

@@ -130,7 +130,7 @@ class KerasLayerOwner(_Owner):
         super().track_variable(variable, regularizer, constraint)
         keras_variable = TF1KerasVariable(variable, regularizer, constraint)
         self._keras_variables[id(variable)] = keras_variable
-        with _unlocked_tracker(self._obj):
+        with unlocked_tracker(self._obj):
             self._obj._track_variable(keras_variable)  # pylint: disable=protected-access
 
     def track_regularizer(self, variable, regularizer):
@@ -140,7 +140,7 @@ class KerasLayerOwner(_Owner):
     def track_layer(self, name, layer):
         """Makes a layer created inside the call part of the owner's tracked state."""
         super().track_layer(name, layer)
-        with _unlocked_tracker(self._obj):
+        with unlocked_tracker(self._obj):
             self._obj._tracker.track(layer)  # pylint: disable=protected-access
 
 
@@ -170,7 +170,7 @@ class ModuleOwner(_Owner):
             self._add_loss(lambda: tf.math.reduce_sum(layer.losses))
 
 
-class _unlocked_tracker:  # pylint: disable=invalid-name
+class unlocked_tracker:  # pylint: disable=invalid-name
     """Lets a built Keras 3 layer take new state for the duration of a block.
 
     Keras locks a layer's tracker after `build()`; TF1 code creates its

@@ -134,12 +134,18 @@ def _governed(initializer):
 
 
 def _governs(seed):
-    """Whether a Keras draw with `seed` takes the tool's seeds."""
-    if _active_tool() is None:
-        return False
-    if seed is None or seed is _GOVERNED:
+    """Whether a Keras draw with `seed` takes the tool's seeds.
+
+    An unseeded initializer's draw always does (see `_governed_call`). Other
+    unseeded draws (Dropout, `keras.random`) do, except in Keras's stateless
+    scope: there Keras builds a layer symbolically and throws the values
+    away, and TF1 had no such pass to take a seed from the sequence.
+    """
+    if seed is _GOVERNED:
         return True
-    return getattr(seed, "_initial_seed", 0) is None  # an unseeded SeedGenerator
+    if _active_tool() is None or _in_keras_stateless_scope():
+        return False
+    return seed is None or getattr(seed, "_initial_seed", 0) is None  # unseeded generator
 
 
 def _patch_keras_random():

@@ -31,6 +31,7 @@ from tensorflow.python.framework import ops
 from tensorflow.python.ops import variable_scope as tf_variable_scope
 
 from tf1track_core import graph_collections
+from tf1track_core import owners
 from tf1track_core import tf2_repairs
 
 _state = threading.local()
@@ -65,18 +66,11 @@ def _isolated_variable_scope():
         scope_store.current_scope = outer
 
 
-@contextlib.contextmanager
 def _accepting_new_state(obj):
     """Unlocks a built Keras 3 layer's tracker for the call (relocked after)."""
-    tracker = getattr(obj, "_tracker", None) if isinstance(obj, keras.layers.Layer) else None
-    if tracker is None or not tracker.locked:
-        yield
-        return
-    tracker.unlock()
-    try:
-        yield
-    finally:
-        tracker.lock()
+    if isinstance(obj, keras.layers.Layer):
+        return owners.unlocked_tracker(obj)
+    return contextlib.nullcontext()
 
 
 # --- raw tf.Variable creation -------------------------------------------------------

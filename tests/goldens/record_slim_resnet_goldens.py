@@ -100,7 +100,7 @@ def record(directory, name, version, config, training, size, seed):
                f"tf_slim.nets.resnet_v{version} under resnet_arg_scope(), TF1 graph mode "
                "(tests/goldens/record_slim_resnet_goldens.py)",
         randomize_seed=seed, atol_from_scale=1e-4, rtol=1e-4,
-        initialize=he_scaled_weights(seed))
+        initialize=he_scaled_weights(seed), record_state=True)
     # Tolerance: 1e-4 of each output's own scale (predictions are near 1,
     # block activations up to thousands).
     print("recorded", golden, "outputs", sorted(np.load(golden / "outputs.npz").files))

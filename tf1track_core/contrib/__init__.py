@@ -22,7 +22,7 @@ import importlib.machinery
 import importlib.util
 import sys
 
-from tf1track_core.contrib.missing import missing_contrib_symbol
+from tf1track_core.missing import missing_contrib_symbol
 
 PARTS = ("framework", "layers", "rnn", "seq2seq")
 _PUBLIC_NAME = "tensorflow.contrib"

@@ -6,6 +6,7 @@ variables with `tf.compat.v1.get_variable`, so inside a method decorated with
 TF1's and the variables are tracked by the decorated object.
 """
 
+from tf1track_core.missing import missing_names_getattr as _missing_names_getattr
 from keras import InputSpec
 
 from tf1track_core.layers.base import Layer
@@ -60,3 +61,9 @@ separable_convolution2d = separable_conv2d
 convolution2d_transpose = deconvolution2d = deconv2d = conv2d_transpose
 convolution3d_transpose = deconvolution3d = deconv3d = conv3d_transpose
 max_pool2d, avg_pool2d = max_pooling2d, average_pooling2d
+
+# A TF1 name this module lacks gets one clear error, not a bare AttributeError.
+__getattr__ = _missing_names_getattr(__name__, "tf.compat.v1.layers", (
+    "tf1track provides TF1's layers (dense, conv*, pooling, batch_normalization, "
+    "dropout, flatten and their classes); use a Keras 3 layer for anything else "
+    "(the Keras-style scopes of tf.compat.v1.layers.experimental are not provided)."))

@@ -127,7 +127,8 @@ class BahdanauAttention(_AttentionMechanism):
         with v1.variable_scope(None, "bahdanau_attention", [query]):
             processed_query = tf.expand_dims(self.query_layer(query), 1)
             dtype = processed_query.dtype
-            num_units = self.keys.shape[2]
+            # A Python int even under TF1's TensorShape (Dimension) semantics.
+            num_units = tf.compat.dimension_value(self.keys.shape[2])
             v = v1.get_variable("attention_v", [num_units], dtype=dtype)
             if self.normalize:
                 g = v1.get_variable("attention_g", dtype=dtype, shape=(),

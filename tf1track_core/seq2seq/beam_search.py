@@ -36,8 +36,17 @@ class FinalBeamSearchDecoderOutput(collections.namedtuple(
 
 
 def tile_batch(t, multiplier, name=None):
-    """Repeats each batch entry `multiplier` times: `[b, ...] -> [b * multiplier, ...]`."""
-    del name
+    """Repeats each batch entry `multiplier` times: `[b, ...] -> [b * multiplier, ...]`.
+
+    `t` may be a nested structure (an `LSTMStateTuple`, an attention state,
+    tuples, lists, dicts): every tensor in it is tiled and the structure kept,
+    as in TF1. Rows repeat consecutively (b0, b0, b1, b1, ...).
+    """
+    with tf.name_scope(name or "tile_batch"):
+        return tf.nest.map_structure(lambda x: _tile_batch(x, multiplier), t)
+
+
+def _tile_batch(t, multiplier):
     t = tf.convert_to_tensor(t)
     if t.shape.rank is None or t.shape.rank < 1:
         raise ValueError("t must have statically known rank")
@@ -46,7 +55,8 @@ def tile_batch(t, multiplier, name=None):
     shape = tf.shape(t)
     tiled = tf.reshape(tf.tile(tf.expand_dims(t, 1), tiling),
                        tf.concat(([shape[0] * multiplier], shape[1:]), 0))
-    static_batch = t.shape[0] * multiplier if t.shape[0] is not None else None
+    batch = tf.compat.dimension_value(t.shape[0])
+    static_batch = batch * multiplier if batch is not None else None
     tiled.set_shape(tf.TensorShape([static_batch]).concatenate(t.shape[1:]))
     return tiled
 

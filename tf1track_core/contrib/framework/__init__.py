@@ -32,7 +32,7 @@ from tf1track_core.contrib.framework.variables import global_variable
 from tf1track_core.contrib.framework.variables import local_variable
 from tf1track_core.contrib.framework.variables import model_variable
 from tf1track_core.contrib.framework.variables import variable
-from tf1track_core.contrib.missing import missing_names_getattr
+from tf1track_core.missing import missing_names_getattr
 
 
 def _nest_module():

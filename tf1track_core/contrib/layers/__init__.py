@@ -38,7 +38,7 @@ from tf1track_core.contrib.layers.regularizers import l2_regularizer
 from tf1track_core.contrib.layers.regularizers import sum_regularizer
 from tf1track_core.contrib.layers.utils import collect_named_outputs
 from tf1track_core.contrib.layers.utils import convert_collection_to_dict
-from tf1track_core.contrib.missing import missing_names_getattr
+from tf1track_core.missing import missing_names_getattr
 
 # TF 1.15's aliases.
 conv1d = convolution1d

@@ -7,7 +7,7 @@ the core classes too); `static_rnn` & co. are TensorFlow's own.
 import tensorflow as tf
 from tensorflow.python.ops import rnn as _rnn
 
-from tf1track_core.contrib.missing import missing_names_getattr
+from tf1track_core.missing import missing_names_getattr
 from tf1track_core.contrib.rnn.layer_norm_lstm import LayerNormBasicLSTMCell
 from tf1track_core.contrib.rnn.lstm_block import LSTMBlockCell
 from tf1track_core.rnn_cell import BasicLSTMCell

@@ -1,4 +1,4 @@
-"""The one error for a part of `tf.contrib` that tf1track does not provide."""
+"""The one error for a TF1 symbol (tf.contrib or other) that tf1track does not provide."""
 
 
 class MissingContribSymbolError(AttributeError, NotImplementedError):
@@ -18,12 +18,25 @@ def missing_contrib_symbol(symbol):
         "call to TF2 (see https://www.tensorflow.org/guide/migrate) or open an issue.")
 
 
-def missing_names_getattr(module_name, public_name):
-    """A module `__getattr__` raising `missing_contrib_symbol` for unknown names."""
+class MissingTF1SymbolError(AttributeError, NotImplementedError):
+    """A TF1 API symbol (outside tf.contrib) that tf1track does not provide."""
+
+
+def missing_names_getattr(module_name, public_name, advice=None):
+    """A module `__getattr__` raising one clear error for names the module lacks.
+
+    Args:
+      module_name: the module's `__name__`.
+      public_name: how TF1 code spells the module (`tf.contrib.layers`).
+      advice: what to do instead, for TF1 API outside tf.contrib; without it
+        the error is `missing_contrib_symbol`'s.
+    """
 
     def module_getattr(name):
         if name.startswith("__"):
             raise AttributeError(f"module {module_name!r} has no attribute {name!r}")
-        raise missing_contrib_symbol(f"{public_name}.{name}")
+        if advice is None:
+            raise missing_contrib_symbol(f"{public_name}.{name}")
+        raise MissingTF1SymbolError(f"{public_name}.{name} is not provided by tf1track: {advice}")
 
     return module_getattr
