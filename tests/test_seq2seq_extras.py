@@ -92,3 +92,10 @@ def test_sequence_loss_refuses_averaging_and_summing_one_axis(flags):
     with pytest.raises(ValueError, match="cannot be set to True at same time"):
         seq2seq.sequence_loss(*(tf.constant(arrays[k]) for k in ("logits", "targets", "weights")),
                               **flags)
+
+
+def test_scheduled_sampling_with_a_vector_probability_is_refused_at_once():
+    arrays = sampling_arrays(0)
+    with pytest.raises(ValueError, match="sampling_probability must be a scalar"):
+        seq2seq.ScheduledEmbeddingTrainingHelper(arrays["inputs"], [4, 4, 4],
+                                                 arrays["embedding"], [0.5, 0.5, 0.5])

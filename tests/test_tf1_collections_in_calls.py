@@ -244,3 +244,54 @@ def test_eager_name_scope_yields_its_name_to_tf1_library_code():
     layer = Recorder(fn)
     layer(tf.ones([1, 1]))
     assert layer.seen[0].endswith("MaxPool2D/")
+
+
+def test_a_raw_variable_of_a_nested_tracked_layer_is_tracked_once():
+    outer = Recorder(lambda layer, x: layer.inner(x))
+    outer.inner = Recorder(lambda layer, x: v1.Variable(1.0, name="counter"))
+    outer(tf.ones([1, 1]))
+    outer(tf.ones([1, 1]))
+    # Once, through the inner layer (not again as a raw variable of the outer one).
+    assert [tf1_name(w) for w in outer.weights] == ["counter"]
+    assert len(outer.trainable_weights) == 1 and len(outer.inner.weights) == 1
+
+
+def test_scoped_reads_find_eager_losses_by_their_name_scope():
+    def fn(layer, x):
+        with v1.variable_scope("tower"):
+            v1.get_variable("w", [2], initializer=v1.ones_initializer(),
+                            regularizer=lambda w: tf.reduce_sum(w))
+        with tf.name_scope("head"):
+            v1.losses.add_loss(tf.constant(5.0))
+        return (v1.losses.get_regularization_losses(scope="tower"),
+                v1.losses.get_regularization_losses(scope=""),
+                v1.losses.get_regularization_losses(scope="other"),
+                v1.losses.get_losses(scope="head"))
+
+    layer = Recorder(fn)
+    layer(tf.ones([1, 1]))
+    tower, everything, other, head = layer.seen[0]
+    assert [float(t) for t in tower] == [2.0] and [float(t) for t in everything] == [2.0]
+    assert other == [] and [float(t) for t in head] == [5.0]
+
+
+def test_later_calls_see_nested_variables_before_the_nested_call():
+    inner = Recorder(lambda layer, x: v1.get_variable("inner_w", [1]))
+
+    def outer_fn(layer, x):
+        seen = names(v1.global_variables())  # before calling the inner layer
+        v1.get_variable("outer_w", [1])
+        inner(x)
+        return seen
+
+    outer = Recorder(outer_fn)
+    outer(tf.ones([1, 1]))
+    outer(tf.ones([1, 1]))
+    assert outer.seen == [[], ["outer_w:0", "inner_w:0"]]
+
+
+def test_contrib_layers_outside_tracked_calls_leave_the_global_graph_alone():
+    from tf1track_core.contrib import layers as contrib_layers  # pylint: disable=import-outside-toplevel
+    contrib_layers.batch_norm(tf.ones([2, 3]), is_training=True, updates_collections="mine",
+                              outputs_collections="ends")
+    assert v1.get_collection("mine") == [] and v1.get_collection("ends") == []

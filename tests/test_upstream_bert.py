@@ -68,7 +68,10 @@ def test_upstream_bert_loads_its_checkpoint_and_matches_tf1(use_function):
 
 
 def test_upstream_bert_fine_tunes_with_model_fit():
-    config = META["config"]
+    # Training mode without dropout: the loss on this fixed batch must fall
+    # step after step, not just on average.
+    config = dict(META["config"], hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    keras.utils.set_random_seed(1)
     ids = keras.Input((8,), dtype="int32")
     mask = keras.Input((8,), dtype="int32")
     types = keras.Input((8,), dtype="int32")
@@ -79,13 +82,13 @@ def test_upstream_bert_fine_tunes_with_model_fit():
     inputs = _arrays("inputs.npz")
     load_tf1_checkpoint(bert, str(GOLDEN / "model.ckpt"))
     start = {tf1_name(w): w.numpy() for w in bert.trainable_weights}
-    model.compile(optimizer=keras.optimizers.Adam(1e-2),
+    model.compile(optimizer=keras.optimizers.Adam(3e-3),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     data = [np.tile(inputs[name], [4, 1]) for name in META["inputs"]]
     labels = np.array([0, 1] * 4)
-    history = model.fit(data, labels, batch_size=4, epochs=4, verbose=0)
+    history = model.fit(data, labels, batch_size=8, epochs=5, verbose=0)
     losses = history.history["loss"]
-    assert all(np.isfinite(losses)) and losses[-1] < losses[0]
+    assert all(np.isfinite(losses)) and all(np.diff(losses) < 0), losses
     now = {tf1_name(w): w.numpy() for w in bert.trainable_weights}
     moved = [name for name, value in start.items() if not np.allclose(value, now[name])]
     assert "bert/encoder/layer_0/attention/self/query/kernel" in moved

@@ -55,6 +55,7 @@ _TENSORFLOW_INTERNAL_KEYS = frozenset([
 _state = threading.local()
 _patch_lock = threading.Lock()
 _patched = False
+_FUNC_GRAPH_MODULE = "tensorflow.python.framework.func_graph"
 
 
 class IdentityList(list):
@@ -79,16 +80,35 @@ class IdentityList(list):
         del self[self.index(value)]
 
 
+class _PendingLoss:
+    """A regularizer's loss not computed yet: computed where REGULARIZATION_LOSSES is read."""
+
+    __slots__ = ("loss_fn", "name")
+
+    def __init__(self, loss_fn, name):
+        self.loss_fn = loss_fn
+        self.name = name
+
+    def compute(self):
+        # TF1 computed it under `<variable>/Regularizer/`; scoped reads match on that.
+        with tf.compat.v1.name_scope(f"{self.name}/Regularizer/"):
+            return self.loss_fn()
+
+
 class CallCollections:
     """The collections of one outermost tracked call (shared by the calls inside it)."""
 
     def __init__(self):
         self._lists = {}
         self._stores = []
-        self._pending_losses = []  # (position in REGULARIZATION_LOSSES, loss_fn)
+        self._names = {}  # id(item) -> its name scope, for items that have no `.name` (eager)
+        self._has_pending_losses = False
+        # Name scopes are recorded relative to the call's (a Keras layer's
+        # call runs inside the layer's own name scope, which TF1 code never saw).
+        self._entry_name_scope = _current_name_scope()
 
     def include_store(self, store):
-        """Adds `store`'s variables and regularizers, unless it is already included."""
+        """Adds the variables and regularizers of `store` and the stores inside it (once each)."""
         if any(included is store for included in self._stores):
             return
         self._stores.append(store)
@@ -97,14 +117,24 @@ class CallCollections:
             for variable in variables:
                 if variable not in target:
                     target.append(variable)
-        for loss_fn in store.regularizers.values():
-            self.add_regularizer(loss_fn)
+        for name, loss_fn in store.regularizers.items():
+            self.add_regularizer(loss_fn, name)
+        for child in store.child_stores:
+            self.include_store(child)
 
-    def add_regularizer(self, loss_fn):
-        """Records a regularizer whose loss joins REGULARIZATION_LOSSES when read."""
-        losses = self._list(GraphKeys.REGULARIZATION_LOSSES)
-        self._pending_losses.append((len(losses), loss_fn))
-        losses.append(None)
+    def add_regularizer(self, loss_fn, name):
+        """Records the regularizer of variable `name`; its loss is computed when first read."""
+        self._list(GraphKeys.REGULARIZATION_LOSSES).append(_PendingLoss(loss_fn, name))
+        self._has_pending_losses = True
+
+    def add(self, key, value):
+        """Appends `value` to collection `key`, remembering its name scope if it has no name."""
+        self._list(key).append(value)
+        if _item_name(value) is None:
+            scope = _current_name_scope()
+            if scope.startswith(self._entry_name_scope):
+                scope = scope[len(self._entry_name_scope):]
+            self._names[id(value)] = scope
 
     def _list(self, key):
         collection = self._lists.get(key)
@@ -115,18 +145,50 @@ class CallCollections:
     def ref(self, key):
         """The live list of collection `key` for this call."""
         collection = self._list(key)
-        if key == GraphKeys.REGULARIZATION_LOSSES and self._pending_losses:
+        if key == GraphKeys.REGULARIZATION_LOSSES and self._has_pending_losses:
             # Compute the pending losses in the graph (or eager context) that
             # reads them, in TF1's order; drop those that are None (TF1 did).
-            pending, self._pending_losses = self._pending_losses, []
-            values = {position: loss_fn() for position, loss_fn in pending}
-            collection[:] = [values.get(position, item) for position, item in enumerate(collection)
-                             if values.get(position, item) is not None]
+            self._has_pending_losses = False
+            computed = []
+            for item in collection:
+                if isinstance(item, _PendingLoss):
+                    loss = item.compute()
+                    if loss is not None and _item_name(loss) is None:
+                        self._names[id(loss)] = f"{item.name}/Regularizer/"
+                    item = loss
+                if item is not None:
+                    computed.append(item)
+            collection[:] = computed
         return collection
+
+    def matching(self, key, scope):
+        """The items of `key` whose name (or recorded name scope) `re.match`es `scope`."""
+        items = self.ref(key)
+        if scope is None:
+            return IdentityList(items)
+        regex = re.compile(scope)
+        return IdentityList(item for item in items
+                            if regex.match(_item_name(item) or self._names.get(id(item), "")))
 
     def keys(self):
         """The keys of the collections this call has."""
         return list(self._lists)
+
+
+def _item_name(item):
+    """`item.name` if it has one (eager tensors have none)."""
+    try:
+        name = item.name
+    except (AttributeError, ValueError):
+        return None
+    return name if isinstance(name, str) else None
+
+
+def _current_name_scope():
+    if context.executing_eagerly():
+        return context.context().scope_name
+    scope = ops.get_default_graph().get_name_scope()
+    return scope + "/" if scope else ""
 
 
 def current():
@@ -144,12 +206,16 @@ def call_collections(store):
     _patch_graph_collections()
     outer = current()
     collections = outer if outer is not None else CallCollections()
+    parents = getattr(_state, "stores", [])
+    if parents and store not in parents[-1].child_stores:
+        # Later calls of the outer object see this one's variables from the start.
+        parents[-1].child_stores.append(store)
     collections.include_store(store)
-    _state.current = collections
+    _state.current, _state.stores = collections, parents + [store]
     try:
         yield collections
     finally:
-        _state.current = outer
+        _state.current, _state.stores = outer, parents
 
 
 def record_variable(store, variable, collections):
@@ -167,9 +233,19 @@ def tf1_collections_apply():
 
 
 def add_to_collection_tf1(key, value):
-    """`add_to_collection` where TF1 semantics apply; nothing in plain TF2 code."""
+    """`add_to_collection` where TF1 semantics apply; nothing in plain TF2 code.
+
+    (Outside a tracked call in eager mode the only graph is the process-global
+    one, where the items would pile up call after call.)
+    """
     if tf1_collections_apply():
         tf.compat.v1.add_to_collection(key, value)
+
+
+def add_to_collections_tf1(keys, value):
+    """`add_to_collections` where TF1 semantics apply; nothing in plain TF2 code."""
+    if tf1_collections_apply():
+        tf.compat.v1.add_to_collections(keys, value)
 
 
 def _remember(store, key, variable):
@@ -205,6 +281,16 @@ def _store_owning(value):
     return None
 
 
+def _called_by_func_graph():
+    """Whether a `FuncGraph` being created (a tf.function, a cond or loop body) is asking.
+
+    It copies the outer graph's collections for itself; inside it, the call's
+    collections are redirected again, so it needs none of them (and reading them
+    would compute pending losses in the wrong graph and keep them alive).
+    """
+    return sys._getframe(2).f_globals.get("__name__") == _FUNC_GRAPH_MODULE  # pylint: disable=protected-access
+
+
 def _patch_add_loss():
     """Makes `tf.compat.v1.losses.add_loss` collect in eager tracked calls.
 
@@ -230,6 +316,8 @@ def _patch_add_loss():
 def _patch_graph_collections():
     """Routes `tf.Graph`'s collection methods through `_redirected`. Idempotent."""
     global _patched
+    if _patched:
+        return
     with _patch_lock:
         if _patched:
             return
@@ -249,31 +337,26 @@ def _patch_graph_collections():
                 # as after one TF1 graph build.
                 _remember(store, name, value)
                 return None
-            collections.ref(name).append(value)
+            collections.add(name, value)
             return None
 
         def get_collection_ref(self, name):
             collections = _redirected(self, name)
-            if collections is None:
+            if collections is None or _called_by_func_graph():
                 return original["get_collection_ref"](self, name)
             return collections.ref(name)
 
         def get_collection(self, name, scope=None):
             collections = _redirected(self, name)
-            if collections is None:
+            if collections is None or _called_by_func_graph():
                 return original["get_collection"](self, name, scope)
-            items = collections.ref(name)
-            if scope is None:
-                return IdentityList(items)
-            regex = re.compile(scope)
-            return IdentityList(item for item in items
-                                if isinstance(getattr(item, "name", None), str)
-                                and regex.match(item.name))
+            return collections.matching(name, scope)
 
         def get_all_collection_keys(self):
             keys = original["get_all_collection_keys"](self)
             collections = current()
-            if collections is None or _redirected(self, GraphKeys.UPDATE_OPS) is None:
+            if (collections is None or _redirected(self, GraphKeys.UPDATE_OPS) is None
+                    or _called_by_func_graph()):
                 return keys
             return [k for k in keys if _redirected(self, k) is None] + collections.keys()
 

@@ -70,7 +70,6 @@ def install():
             compat_v1.contrib = contrib
             if not hasattr(compat_v1.math, "matmul"):
                 compat_v1.math.matmul = tf.linalg.matmul
-        tf.contrib = contrib
         tf2_repairs.apply()
         _register_public_module_names(layers, rnn_cell)
         contrib.install_import_hook()

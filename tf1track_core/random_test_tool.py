@@ -106,6 +106,7 @@ class _ToolScope:
     def stop(self):
         """Leaves the scope (as `__exit__`)."""
         random_seed.get_seed, _state.tool = self._saved
+        _pending_values().clear()  # (keyed by object id: never past their scope)
 
     def __enter__(self):
         return self.start()

@@ -16,10 +16,12 @@
   TF-Slim 1.1.0 still names it (`utils.constant_value`, which its fused
   batch norm calls): it is `tf.Tensor` again.
 * TF's bundled legacy layers hand each weight regularizer to the active
-  variable store (`add_regularizer`, which tf1track's store implements) *and*,
-  in graph mode (a `tf.function`), to the graph's `REGULARIZATION_LOSSES`:
-  inside a tracked call the store's copy is the one kept, so TF1 code finds
-  each loss once.
+  variable store (`add_regularizer`, which tf1track's store implements) *and*
+  to the layer object itself, which in graph mode (a `tf.function`) also puts
+  it in the graph's `REGULARIZATION_LOSSES`: inside a tracked call only the
+  store's copy is kept (it reaches `layer.losses` and the collection), so TF1
+  code finds each loss once. The legacy layer object's own `.losses` then
+  lacks it; TF-Slim builds a new such object on every call and never reads it.
 
 `apply()` is idempotent and runs at the first tracked call and in `install()`.
 """
@@ -41,6 +43,8 @@ _TF2_NAME_SCOPE_CALLERS = ("tensorflow.", "keras.", "tf_keras.", "tf1track_core.
 def apply():
     """Applies every repair once."""
     global _applied
+    if _applied:
+        return
     with _lock:
         if _applied:
             return
@@ -75,7 +79,10 @@ def _repair_legacy_normalization_layers():
 
 
 def _count_legacy_layer_regularizers_once():
-    legacy_base = importlib.import_module("tensorflow.python.keras.legacy_tf_layers.base")
+    try:
+        legacy_base = importlib.import_module("tensorflow.python.keras.legacy_tf_layers.base")
+    except ImportError:  # a TensorFlow without its bundled legacy layers: nothing to repair
+        return
     from tf1track_core import scope_state  # pylint: disable=import-outside-toplevel
     original = legacy_base.Layer._handle_weight_regularization  # pylint: disable=protected-access
 

@@ -135,7 +135,9 @@ def _create_lifted(next_creator, name, kwargs):
                 "number or a callable, or create it in an eager first call.")
         kwargs["initial_value"] = constant
     kwargs.pop("collections", None)
-    with tf.init_scope(), tf.compat.v1.name_scope(None):
+    # store_creating: the creators of enclosing tracked calls further down the
+    # chain must not take this variable for one of their own raw variables.
+    with tf.init_scope(), tf.compat.v1.name_scope(None), store_creating():
         return next_creator(**kwargs)
 
 

@@ -61,6 +61,7 @@ class TF1VariableStore:
         self._layers = {}  # full scope name -> layer from get_or_create_layer
         self._collections = {}  # TF1 collection key -> variables in it, in order
         self._raw_vars = {}  # TF1 name -> raw tf.Variable created in a tracked call
+        self.child_stores = []  # stores of tracked objects called inside this one's calls
         self._first_call_scope_counts = None
 
     @property
@@ -251,7 +252,7 @@ class TF1VariableStore:
         self._owner.track_variable(variable, loss_fn, constraint)
         graph_collections.record_variable(self, variable, collections)
         if loss_fn is not None and graph_collections.current() is not None:
-            graph_collections.current().add_regularizer(loss_fn)
+            graph_collections.current().add_regularizer(loss_fn, name)
         return variable
 
     def get_raw_variable(self, name, create, collections=None):
@@ -276,6 +277,10 @@ class TF1VariableStore:
         Adding one again for the same variable (a functional layer re-created
         on every call) changes nothing.
         """
+        if isinstance(variable, tf_variables.PartitionedVariable):
+            for part in variable:  # each part is regularized, as TF1's layers did
+                self.add_regularizer(part, regularizer)
+            return
         name = tf1_variable_name(variable)
         if name in self._regularizers:
             return
@@ -283,9 +288,10 @@ class TF1VariableStore:
         if loss_fn is None:
             return
         self._regularizers[name] = loss_fn
-        self._owner.track_regularizer(variable, loss_fn)
+        if self.owns(variable):
+            self._owner.track_regularizer(variable, loss_fn)
         if graph_collections.current() is not None:
-            graph_collections.current().add_regularizer(loss_fn)
+            graph_collections.current().add_regularizer(loss_fn, name)
 
     def _get_partitioned_variable(self, name, partitioner, shape=None, dtype=tf.float32,
                                   initializer=None, regularizer=None, reuse=None,

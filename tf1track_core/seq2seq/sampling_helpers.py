@@ -78,9 +78,12 @@ class ScheduledEmbeddingTrainingHelper(TrainingHelper):
                 self._embedding_fn = lambda ids: tf.nn.embedding_lookup(embedding, ids)
             self._sampling_probability = tf.convert_to_tensor(sampling_probability,
                                                               name="sampling_probability")
-            if self._sampling_probability.shape.rank not in (0, 1):
-                raise ValueError("sampling_probability must be either a scalar or a vector. "
-                                 f"saw shape: {self._sampling_probability.shape}")
+            if self._sampling_probability.shape.rank != 0:
+                # TF 1.15 accepted a vector here, then failed in `sample` (its
+                # [batch] draw met a [batch, batch] mask); say so at once.
+                raise ValueError("sampling_probability must be a scalar (TF 1.15's helper only "
+                                 "worked with a scalar), saw shape: "
+                                 f"{self._sampling_probability.shape}")
             self._seed = seed
             self._scheduling_seed = scheduling_seed
             super().__init__(inputs=inputs, sequence_length=sequence_length,

@@ -41,7 +41,6 @@ def _nest_module():
         if not name.startswith("_"):
             setattr(module, name, getattr(_tf_nest, name))
     module.is_sequence = _tf_nest.is_nested  # TF1's name (TF 2 renamed it)
-    module.is_sequence_or_composite = _tf_nest.is_nested_or_composite
     return module
 
 

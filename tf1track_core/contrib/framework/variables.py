@@ -10,6 +10,7 @@ import functools
 import tensorflow as tf
 
 from tf1track_core.contrib.framework.arg_scope import add_arg_scope
+from tf1track_core.keras_variable import tf1_variable_name
 
 v1 = tf.compat.v1
 GraphKeys = v1.GraphKeys
@@ -22,7 +23,9 @@ def variable(name, shape=None, dtype=None, initializer=None, regularizer=None, t
              synchronization=tf.VariableSynchronization.AUTO,
              aggregation=tf.VariableAggregation.NONE):
     """Gets or creates a variable with `get_variable`, in `collections` (default GLOBAL)."""
-    collections = list(dict.fromkeys(collections or [GraphKeys.GLOBAL_VARIABLES]))
+    # TF1: None means GLOBAL_VARIABLES; an empty list means no collection at all.
+    collections = list(dict.fromkeys(
+        collections if collections is not None else [GraphKeys.GLOBAL_VARIABLES]))
     getter = v1.get_variable
     if custom_getter is not None:
         getter = functools.partial(custom_getter, reuse=v1.get_variable_scope().reuse)
@@ -51,14 +54,14 @@ def model_variable(name, shape=None, dtype=tf.float32, initializer=None, regular
 
 
 def local_variable(initial_value, validate_shape=True, name=None, use_resource=None):
-    """A non-trainable variable in LOCAL_VARIABLES."""
+    """A non-trainable variable in LOCAL_VARIABLES (`use_resource` is always True in TF2)."""
     del use_resource
     return v1.Variable(initial_value, trainable=False, collections=[GraphKeys.LOCAL_VARIABLES],
                        validate_shape=validate_shape, name=name)
 
 
 def global_variable(initial_value, validate_shape=True, name=None, use_resource=None):
-    """A non-trainable variable in GLOBAL_VARIABLES."""
+    """A non-trainable variable in GLOBAL_VARIABLES (`use_resource` is always True in TF2)."""
     del use_resource
     return v1.Variable(initial_value, trainable=False, collections=[GraphKeys.GLOBAL_VARIABLES],
                        validate_shape=validate_shape, name=name)
@@ -102,8 +105,8 @@ def get_variables_by_suffix(suffix, scope=None):
 
 
 def get_variables_by_name(given_name, scope=None):
-    """The global variables whose last name part is `given_name`."""
-    return get_variables(scope=scope, suffix=f"/{given_name}")
+    """The global variables whose last name part is `given_name` (at any depth, root too)."""
+    return get_variables(scope=scope, suffix=f"/{given_name}:|^{given_name}:")
 
 
 def get_unique_variable(var_op_name):
@@ -113,7 +116,7 @@ def get_unique_variable(var_op_name):
       ValueError: if there is none, or more than one.
     """
     candidates = get_variables(scope=var_op_name)
-    found = [c for c in candidates if c.op.name == var_op_name] if candidates else []
+    found = [c for c in candidates if tf1_variable_name(c) == var_op_name]
     if not found:
         raise ValueError(f"Couldn't find variable {var_op_name}")
     if len(found) > 1:
@@ -126,12 +129,20 @@ def get_variable_full_name(var):
     save_slice_info = getattr(var, "_save_slice_info", None)
     if save_slice_info:
         return save_slice_info.full_name
-    return var.op.name if hasattr(var, "op") and var.op is not None else var.name.split(":")[0]
+    return tf1_variable_name(var)
 
 
 def get_variables_to_restore(include=None, exclude=None):
-    """Model variables filtered by scope prefixes to include and to exclude."""
+    """The global variables under the `include` scopes and none of the `exclude` scopes.
+
+    Raises:
+      TypeError: if `include` or `exclude` is given but is not a list or tuple.
+    """
+    if include is not None and not isinstance(include, (list, tuple)):
+        raise TypeError("include is provided but is not a list or a tuple.")
+    if exclude is not None and not isinstance(exclude, (list, tuple)):
+        raise TypeError("exclude is provided but is not a list or a tuple.")
     variables = get_variables() if include is None else [
         v for scope in include for v in get_variables(scope)]
-    excluded = [v for scope in (exclude or []) for v in get_variables(scope)]
-    return [v for v in variables if v not in excluded]
+    excluded = {id(v) for scope in (exclude or []) for v in get_variables(scope)}
+    return [v for v in variables if id(v) not in excluded]  # identity, as TF1's set

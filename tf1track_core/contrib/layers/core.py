@@ -107,6 +107,8 @@ def flatten(inputs, outputs_collections=None, scope=None):
 def softmax(logits, scope=None):
     """Softmax over the last dimension, for logits of any rank >= 2."""
     with v1.variable_scope(scope, "softmax", [logits]):
+        if logits.shape.rank is None or logits.shape.rank < 2:
+            raise ValueError(f"softmax expects logits of rank >= 2, got shape {logits.shape}")
         num_logits = logits.shape[-1]
         if num_logits is None:
             raise ValueError(f"The last dimension of the logits must be known: {logits.shape}")

@@ -12,6 +12,7 @@ follows the kernel's Bessel-corrected batch variance) and moments
 import tensorflow as tf
 from tensorflow.python.training import moving_averages
 
+from tf1track_core import graph_collections
 from tf1track_core import layers as core_layers
 from tf1track_core.contrib.framework import variables
 from tf1track_core.contrib.framework.arg_scope import add_arg_scope
@@ -186,8 +187,8 @@ def _moments_batch_norm(inputs, decay, center, scale, epsilon, param_initializer
                 lambda: _moving_average_updates(moving_mean, moving_variance, mean, variance,
                                                 decay, zero_debias_moving_mean),
                 moving_vars)
-            v1.add_to_collections(updates_collections, update_mean)
-            v1.add_to_collections(updates_collections, update_variance)
+            graph_collections.add_to_collections_tf1(updates_collections, update_mean)
+            graph_collections.add_to_collections_tf1(updates_collections, update_variance)
             batch_mean, batch_variance = mean, variance
             mean, variance = utils.smart_cond(is_training,
                                               lambda: (batch_mean, batch_variance), moving_vars)
@@ -261,8 +262,8 @@ def _fused_batch_norm(inputs, decay, center, scale, epsilon, activation_fn, para
                     lambda: _moving_average_updates(moving_mean, moving_variance, mean,
                                                     variance, decay, zero_debias_moving_mean),
                     lambda: (moving_mean, moving_variance))
-                v1.add_to_collections(updates_collections, update_mean)
-                v1.add_to_collections(updates_collections, update_variance)
+                graph_collections.add_to_collections_tf1(updates_collections, update_mean)
+                graph_collections.add_to_collections_tf1(updates_collections, update_variance)
         outputs.set_shape(inputs_shape)
         if original_rank == 2:
             outputs = tf.reshape(outputs, _static_reshape_target(original_inputs)

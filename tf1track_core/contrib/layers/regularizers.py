@@ -5,6 +5,8 @@ import numbers
 import tensorflow as tf
 from absl import logging
 
+from tf1track_core import graph_collections
+
 v1 = tf.compat.v1
 
 
@@ -104,5 +106,6 @@ def apply_regularization(regularizer, weights_list=None):
                 raise ValueError("regularizer must return a scalar Tensor instead of a Tensor "
                                  f"with rank {p.shape.rank}.")
         summed_penalty = tf.add_n(penalties, name=scope)
-        v1.add_to_collection(v1.GraphKeys.REGULARIZATION_LOSSES, summed_penalty)
+        graph_collections.add_to_collection_tf1(v1.GraphKeys.REGULARIZATION_LOSSES,
+                                                summed_penalty)
         return summed_penalty

@@ -6,6 +6,8 @@ import tensorflow as tf
 from tensorflow.python.framework import smart_cond as _smart_cond
 from tensorflow.python.ops import variables as tf_variables
 
+from tf1track_core import graph_collections
+
 v1 = tf.compat.v1
 
 
@@ -23,16 +25,19 @@ def collect_named_outputs(collections, alias, outputs):
     """Adds `outputs`, tagged with `alias`, to the TF1 `collections` (if any); returns it."""
     if collections:
         append_tensor_alias(outputs, alias)
-        v1.add_to_collections(collections, outputs)
+        graph_collections.add_to_collections_tf1(collections, outputs)
     return outputs
 
 
 def get_tensor_aliases(tensor):
-    """The aliases of `tensor` (its op name if it has none)."""
+    """The aliases of `tensor`; without any, its name (its op's name for output 0), as TF1."""
     if hasattr(tensor, "aliases"):
         return list(tensor.aliases)
-    name = tensor.op.name if hasattr(tensor, "op") and tensor.op is not None else tensor.name
-    return [name]
+    if tf.executing_eagerly() and not hasattr(tensor, "graph"):
+        raise ValueError("An eager tensor without aliases has no name to key it by; "
+                         "collect it with collect_named_outputs (an alias).")
+    name = tensor.name
+    return [name[:-2] if name.endswith(":0") else name]
 
 
 def convert_collection_to_dict(collection, clear_collection=False):
@@ -61,20 +66,25 @@ def add_variable_to_collections(variable, collections_set, collections_name):
     for collection in collections:
         for var in variables:
             if var not in v1.get_collection(collection):
-                v1.add_to_collection(collection, var)
+                graph_collections.add_to_collection_tf1(collection, var)
 
 
 def constant_value(value_or_tensor_or_var, dtype=None):
-    """The Python value of a bool/int or constant tensor, else None."""
-    if isinstance(value_or_tensor_or_var, (tf.Tensor, tf.Variable)):
-        value = tf.get_static_value(value_or_tensor_or_var)
-        if value is None:
-            return None
-    else:
-        value = value_or_tensor_or_var
-    if dtype is not None:
-        value = dtype(value)
-    return value
+    """The Python value of a constant or a constant tensor; None for variables and others.
+
+    Raises:
+      ValueError: if `dtype` is given and the tensor has another dtype.
+    """
+    if value_or_tensor_or_var is None:
+        raise ValueError("value_or_tensor_or_var cannot be None")
+    if isinstance(value_or_tensor_or_var, tf.Variable):
+        return None  # a variable's value may change: not a constant (as TF1)
+    if tf.is_tensor(value_or_tensor_or_var):
+        if dtype is not None and value_or_tensor_or_var.dtype != dtype:
+            raise ValueError(f"{value_or_tensor_or_var} has type "
+                             f"{value_or_tensor_or_var.dtype.name}, expected {dtype.name}")
+        return tf.get_static_value(value_or_tensor_or_var)
+    return value_or_tensor_or_var
 
 
 def smart_cond(pred, fn1, fn2, name=None):
