@@ -47,7 +47,10 @@ def input_specs_for(inputs):
 
 
 def export_tf2(model, output_dir, inputs):
-    """Writes `output_dir/checkpoint/ckpt-*` and `output_dir/saved_model/`.
+    """Writes `output_dir/tf2_checkpoint/ckpt-*` and `output_dir/saved_model/`.
+
+    (Not `checkpoint/`: TensorFlow's tools read a file of that name in a
+    directory as its checkpoint state.)
 
     Args:
       model: a tracked Keras layer (called at least once) whose call takes the
@@ -62,14 +65,18 @@ def export_tf2(model, output_dir, inputs):
     """
     output_dir = pathlib.Path(output_dir)
     checkpoint_path = tf.train.Checkpoint(model=model).write(
-        str(output_dir / "checkpoint" / "ckpt"))
+        str(output_dir / "tf2_checkpoint" / "ckpt"))
+    return checkpoint_path, export_saved_model(model, output_dir / "saved_model", inputs)
+
+
+def export_saved_model(model, saved_model_dir, inputs):
+    """Writes a SavedModel of `model` with a `serving_default` signature; returns its path."""
     specs = model.serving_input_specs() if hasattr(model, "serving_input_specs") \
         else input_specs_for(inputs)
     serving = _Serving(model, specs)
-    saved_model_dir = output_dir / "saved_model"
     tf.saved_model.save(serving, str(saved_model_dir),
                         signatures={"serving_default": serving.serve})
-    return checkpoint_path, str(saved_model_dir)
+    return str(saved_model_dir)
 
 
 def save_tf1_checkpoint(model, prefix):

@@ -1,111 +1,109 @@
-"""Fine-tuning a zoo model from an original TF1 checkpoint: the gin-configurable work.
+"""`finetune`: the gin-configured fine-tuning job `tf1track-finetune` runs.
 
-One linear run: resume from `output_dir` if it holds a checkpoint, else
-initialise from the TF1 checkpoint (by name, `skip` patterns left alone,
-e.g. a new head), else start from scratch; then train with `model.fit`. It
-writes the TF2 checkpoint (`output_dir/ckpt-N`), the weights as a TF1
-name-based checkpoint (`output_dir/tf1/model.ckpt`, restorable by TF1's
-`Saver`), and the operative gin config (`output_dir/config.gin`). Gin files
-import this module (configs/*.gin); `tf1track-finetune` parses them.
+It composes the pieces of `checkpoints_tools.training` — a data source
+(`data`), the model family's preprocessing (`preprocessing`), the optimizer
+and schedule (`optimization`) — into one run of the loop (`loop`). Gin files
+(configs/*.gin) import this module; every argument is a gin binding. A
+family plugs in with a data source, a preprocessing function and a gin file.
 """
 
 import pathlib
 
 import gin
-import keras
-import numpy as np
-import tensorflow as tf
 from absl import logging
 
 import zoo
-from checkpoints_tools.converter import save_tf1_checkpoint
-from checkpoints_tools.loader import load_tf1_checkpoint
+from checkpoints_tools.training import data, loop, optimization, preprocessing  # noqa: F401
+from checkpoints_tools.training.errors import FinetuneConfigError  # noqa: F401 (re-export)
 
 
-class FinetuneConfigError(ValueError):
-    """A fine-tuning setting that cannot work (reported as a one-line user error)."""
-
-
-@gin.configurable
-def synthetic_images(image_size=64, num_classes=10, num_examples=64, seed=0):
-    """A fixed random image classification set, for smoke runs without downloads."""
-    rng = np.random.default_rng(seed)
-    images = rng.uniform(-1, 1, size=(num_examples, image_size, image_size, 3))
-    labels = rng.integers(0, num_classes, size=(num_examples,))
-    return tf.data.Dataset.from_tensor_slices((images.astype(np.float32),
-                                               labels.astype(np.int32)))
+def _repository_roots():
+    """Where shipped files may be: above the working directory, above this package."""
+    roots = [pathlib.Path.cwd(), *pathlib.Path.cwd().parents]
+    roots += list(pathlib.Path(__file__).resolve().parents)
+    return roots
 
 
 @gin.configurable
-def tfds_images(name=gin.REQUIRED, split="train", image_size=224, data_dir=None):
-    """A TFDS image classification split, resized, scaled to [-1, 1] (downloads on first use)."""
-    import tensorflow_datasets as tfds  # only needed for this source
+def repository_file(path=gin.REQUIRED):
+    """The absolute path of a file the repository ships (e.g. the demo's TF1 checkpoint).
 
-    def preprocess(example):
-        image = tf.image.resize(tf.cast(example["image"], tf.float32), [image_size, image_size])
-        return image / 127.5 - 1.0, tf.cast(example["label"], tf.int32)
+    Found from any working directory inside the clone (or beside the package).
 
-    return tfds.load(name, split=split, data_dir=data_dir).map(preprocess)
+    Raises:
+      FinetuneConfigError: if no repository root above holds `path`.
+    """
+    for root in _repository_roots():
+        candidate = root / path
+        if candidate.exists() or pathlib.Path(str(candidate) + ".index").exists():
+            return str(candidate)
+    raise FinetuneConfigError(f"repository_file: {path} not found above {pathlib.Path.cwd()} "
+                              "(run from inside the tf1track clone).")
 
 
-_OPTIMIZERS = {
-    "sgd": lambda rate: keras.optimizers.SGD(rate),
-    "momentum": lambda rate: keras.optimizers.SGD(rate, momentum=0.9),
-    "adam": lambda rate: keras.optimizers.Adam(rate),
-}
+def find_config(name):
+    """A gin file by path, else by name in a shipped `configs/` directory above."""
+    if pathlib.Path(name).is_file():
+        return name
+    for root in _repository_roots():
+        for candidate in (root / name, root / "configs" / name):
+            if candidate.is_file():
+                return str(candidate)
+    raise FinetuneConfigError(f"--gin_file {name}: no such file, here or in a configs/ "
+                              "directory above.")
 
 
 @gin.configurable
-def finetune(*, model=gin.REQUIRED, model_config=None, dataset=gin.REQUIRED,
-             output_dir=gin.REQUIRED, tf1_checkpoint=None, skip=(), assignment_map=None,
-             steps=100, batch_size=32, learning_rate=0.01, optimizer="momentum",
-             shuffle_buffer=1024):
-    """Fine-tunes zoo `model`; returns the Keras training history (a dict of lists).
+def finetune(*, model=gin.REQUIRED, model_config=None, train_data=gin.REQUIRED, eval_data=None,
+             preprocess=gin.REQUIRED, output_dir=gin.REQUIRED, tf1_checkpoint=None, skip=(),
+             assignment_map=None, steps=gin.REQUIRED, batch_size=32, eval_batch_size=None,
+             checkpoint_every=100, keep_checkpoints=3, eval_every=0, log_every=10,
+             shuffle_buffer=1024, seed=0, strategy="default"):
+    """Fine-tunes zoo `model` from `tf1_checkpoint` on `train_data`; returns what happened.
 
     Args:
-      model, model_config: the zoo model and its `zoo.build` kwargs.
-      dataset: zero-argument callable returning a `tf.data.Dataset` of
-        `(images, labels)` examples.
-      output_dir: where checkpoints and `config.gin` go (resumed from if present).
-      tf1_checkpoint: the original TF1 checkpoint to start from (by name).
-      skip, assignment_map: passed to `load_tf1_checkpoint`.
-      steps, batch_size, learning_rate, optimizer: the training run
-        (`optimizer` one of "sgd", "momentum", "adam").
+      model, model_config: the zoo model and its `zoo.build` kwargs (for a
+        classifier, `num_classes` must match the data's).
+      train_data, eval_data: `data.Source`s (e.g. `@train/image_folder()`,
+        `@eval/tfds_dataset()`); `eval_data` None: no evaluation.
+      preprocess: the family's `(image, label, index, training)` function
+        (e.g. `@preprocessing.slim_vgg`).
+      output_dir: the run directory (resumed from when it holds a run).
+      tf1_checkpoint, skip, assignment_map: the original TF1 checkpoint to
+        start from, by name (`skip`: patterns left alone, e.g. a new head).
+      steps: the total number of training steps.
+      batch_size, eval_batch_size: global batch sizes (split among replicas).
+      checkpoint_every, keep_checkpoints: save every N steps, keep the last K.
+      eval_every, log_every: evaluate / print progress every N steps.
+      shuffle_buffer, seed: the data order and the new variables' initial values.
+      strategy: "default", "mirrored" or "multi_worker" (or a tf.distribute strategy).
+
+    Returns:
+      A dict: `step`, `losses` (this invocation's), `initial_eval`, `final_eval`,
+      `exports`.
     """
-    if optimizer not in _OPTIMIZERS:
-        raise FinetuneConfigError(f"finetune.optimizer: {optimizer!r} is not one of "
-                        f"{', '.join(sorted(_OPTIMIZERS))}.")
-    output_dir = pathlib.Path(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    layer = zoo.build(model, **(model_config or {}))
-    if hasattr(layer, "serving_input_specs"):  # e.g. images of any size
-        spec = layer.serving_input_specs()[0]
-        inputs = keras.Input(spec.shape[1:], dtype=spec.dtype.name)
-    else:
-        example = next(iter(layer.example_inputs().values()))
-        inputs = keras.Input(example.shape[1:], dtype=example.dtype)
-    keras_model = keras.Model(inputs, layer(inputs))
-    keras_model.compile(optimizer=_OPTIMIZERS[optimizer](learning_rate),
-                        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                        metrics=["accuracy"])
-    checkpoint = tf.train.Checkpoint(model=keras_model, optimizer=keras_model.optimizer)
-    manager = tf.train.CheckpointManager(checkpoint, str(output_dir), max_to_keep=3)
-
-    # Resume, else initialise from the TF1 checkpoint, else from scratch.
-    if manager.latest_checkpoint:
-        checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
-        logging.info("Resumed from %s", manager.latest_checkpoint)
-    elif tf1_checkpoint:
-        report = load_tf1_checkpoint(layer, tf1_checkpoint, assignment_map=assignment_map,
-                                     skip=skip)
-        logging.info("Initialised from %s:\n%s", tf1_checkpoint, report.summary())
-    else:
-        logging.info("No checkpoint to start from: training from scratch.")
-
-    data = dataset().repeat().shuffle(shuffle_buffer, seed=0).batch(batch_size)
-    history = keras_model.fit(data, steps_per_epoch=steps, epochs=1, verbose=2, shuffle=False)
-    manager.save()
-    save_tf1_checkpoint(layer, output_dir / "tf1" / "model.ckpt")
-    (output_dir / "config.gin").write_text(gin.operative_config_str())
-    logging.info("Operative gin config:\n%s", gin.operative_config_str())
-    return history.history
+    train_source = train_data
+    config = dict(model_config or {})
+    if train_source.num_classes and config.get("num_classes", train_source.num_classes) \
+            != train_source.num_classes:
+        raise FinetuneConfigError(
+            f"finetune.model_config: num_classes is {config['num_classes']}, but "
+            f"{train_source.name} has {train_source.num_classes} classes.")
+    strategy = loop.make_strategy(strategy) if isinstance(strategy, str) else strategy
+    spec = loop.RunSpec(
+        model=model, model_config=config, build_layer=lambda: zoo.build(model, **config),
+        train_data=train_source, eval_data=eval_data, preprocess=preprocess,
+        make_optimizer=lambda total: optimization.make_optimizer(
+            optimization.learning_rate_schedule(total_steps=total)),
+        output_dir=pathlib.Path(output_dir), steps=steps, batch_size=batch_size,
+        tf1_checkpoint=tf1_checkpoint, skip=tuple(skip), assignment_map=assignment_map,
+        eval_batch_size=eval_batch_size, checkpoint_every=checkpoint_every,
+        keep_checkpoints=keep_checkpoints, eval_every=eval_every, log_every=log_every,
+        shuffle_buffer=shuffle_buffer, seed=seed, config_text=gin.config_str())
+    result = loop.train(spec, strategy)
+    if loop.is_chief(strategy):
+        # The operative config: what the run actually used, defaults included.
+        operative = gin.operative_config_str()
+        (spec.output_dir / "config.gin").write_text(operative)
+        logging.info("Operative gin config:\n%s", operative)
+    return result

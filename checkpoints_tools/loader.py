@@ -81,6 +81,32 @@ class LoadReport:
                          + "; ".join(str(m) for m in self.mismatched))
         return found
 
+    def problem_lines(self):
+        """One line per problem: `missing: name`, `unexpected: name`, `mismatched: ...`."""
+        return ([f"missing from the checkpoint: {name}" for name in self.missing]
+                + [f"unexpected in the checkpoint: {name}" for name in self.unexpected]
+                + [f"mismatched: {m}" for m in self.mismatched])
+
+    def prefix_suggestion(self):
+        """An assignment map `{checkpoint prefix: model prefix}` if that explains every problem.
+
+        When each missing model name and one unexpected checkpoint name differ
+        only by a leading scope (a model built under another scope name), that
+        map is what fixes the load; else None.
+        """
+        if self.mismatched or not self.missing or len(self.missing) != len(self.unexpected):
+            return None
+        model, checkpoint = sorted(self.missing), sorted(self.unexpected)
+        for model_prefix in {name.split("/", 1)[0] + "/" for name in model} | {""}:
+            for checkpoint_prefix in {name.split("/", 1)[0] + "/" for name in checkpoint} | {""}:
+                if model_prefix == checkpoint_prefix:
+                    continue
+                renamed = sorted(model_prefix + name[len(checkpoint_prefix):] for name in checkpoint
+                                 if name.startswith(checkpoint_prefix))
+                if renamed == model:
+                    return {checkpoint_prefix or "/": model_prefix or "/"}
+        return None
+
     def summary(self):
         """A readable multi-line account of the load."""
         kinds = collections.Counter(why for _, why in self.skipped)
@@ -101,8 +127,8 @@ class CheckpointLoadError(ValueError):
 
     def __init__(self, report, what):
         self.report = report
-        super().__init__(f"cannot load {report.checkpoint} into {what}: "
-                         + "; ".join(report.problems()))
+        self.headline = f"cannot load {report.checkpoint} into {what}"
+        super().__init__(f"{self.headline}: " + "; ".join(report.problems()))
 
 
 @dataclasses.dataclass

@@ -124,6 +124,39 @@ class TF1Checkpoint:
         shards = sorted(tf.io.gfile.glob(self.path + ".data-?????-of-?????"))
         return shards or [self.path]
 
+    def check_files(self, verify=False):
+        """Checks the data files against the index: every shard there, big enough.
+
+        With `verify`, also reads every tensor (TensorFlow checks each
+        checksum). Returns the number of data bytes.
+
+        Raises:
+          CheckpointError: naming the missing shard, or saying the data is
+            truncated or corrupt.
+        """
+        if os.path.exists(self.path + ".index"):
+            shards = self.data_files()
+            found = re.search(r"-of-(\d{5})$", shards[0]) if shards[0] != self.path else None
+            if found is None:
+                raise CheckpointError(f"{self.path}: missing data shard(s): no "
+                                      f"{os.path.basename(self.path)}.data-NNNNN-of-NNNNN file "
+                                      "beside the index.")
+            count = int(found.group(1))
+            expected = [f"{self.path}.data-{i:05d}-of-{count:05d}" for i in range(count)]
+            missing = [path for path in expected if path not in shards]
+            if missing:
+                raise CheckpointError(f"{self.path}: missing data shard(s) "
+                                      f"{', '.join(os.path.basename(m) for m in missing)}.")
+        size = self.data_bytes()
+        needed = sum(info.num_bytes for info in self.tensors.values())
+        if size < needed:
+            raise CheckpointError(f"{self.path}: the data files hold {size:,} bytes but the "
+                                  f"index lists {needed:,} bytes of tensors: truncated.")
+        if verify:
+            for _ in self.read_batches(list(self.tensors), 64 << 20):
+                pass
+        return size
+
     def data_bytes(self):
         """The total size of `data_files()` (0 for files that cannot be read)."""
         total = 0

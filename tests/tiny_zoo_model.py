@@ -65,3 +65,23 @@ def tf1_forward(features, num_classes=3, hidden=5, training=False):
 @zoo.register(MODEL_NAME)
 def build_tiny_mlp(num_classes=3, hidden=5):
     return TinyMLP(num_classes=num_classes, hidden=hidden)
+
+
+LINEAR_MODEL_NAME = "test_tiny_linear"
+
+
+class TinyLinear(TinyMLP):
+    """dense -> relu -> dense (no batch norm: replicas agree with one device exactly)."""
+
+    @tf1track_core.track_tf1_style_variables
+    def call(self, features, training=False, return_end_points=False):
+        del training
+        with v1.variable_scope("tiny_linear"):
+            hidden = tf.nn.relu(tf1_layers.dense(features, self.hidden, name="hidden"))
+            logits = tf1_layers.dense(hidden, self.num_classes, name="logits")
+        return {"logits": logits} if return_end_points else logits
+
+
+@zoo.register(LINEAR_MODEL_NAME)
+def build_tiny_linear(num_classes=3, hidden=5):
+    return TinyLinear(num_classes=num_classes, hidden=hidden)

@@ -4,17 +4,17 @@
 
 Builds `zoo.build(meta["model"], **meta["config"])`, loads the golden's TF1
 checkpoint strictly by name, runs the model on the recorded inputs and prints
-one row per output (shape, max abs error, max rel error, pass). Exits 0 only
-if every output matches within the golden's tolerance.
+one row per output (shape, max abs error, max rel error, pass). Exits 0 if
+every output matches within the golden's tolerance, 1 if one does not, 2 for
+bad input (a missing or malformed golden, an unknown model).
 """
 
 import sys
 
-from absl import app
 from absl import flags
 
 import zoo
-from checkpoints_tools.cli.common import run_reporting_user_errors
+from checkpoints_tools.cli.common import run_app
 from checkpoints_tools.goldens import check_parity, read_golden
 
 
@@ -39,7 +39,7 @@ def main(argv):
 def run():
     """Console-script entry point."""
     flags.DEFINE_string("golden", None, "Golden directory (DESIGN.md format).", required=True)
-    app.run(lambda argv: sys.exit(run_reporting_user_errors("tf1track-parity", main, argv)))
+    run_app("tf1track-parity", __name__, main, user_error_exit=2)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,165 @@
+"""Data sources for fine-tuning, offline: prepared TFDS datasets and the user's folders.
+
+Every source returns a `Source`: a zero-argument function making the
+`tf.data.Dataset` of `(features, label)` (or of text pairs), deterministic in
+order, plus what the model needs to know (number of classes). Nothing here
+downloads: a dataset that is not prepared, or a folder that is missing or
+empty, is one `FinetuneConfigError` naming it.
+"""
+
+import dataclasses
+import pathlib
+
+import gin
+import numpy as np
+import tensorflow as tf
+
+from checkpoints_tools.training.errors import FinetuneConfigError
+
+
+@dataclasses.dataclass(frozen=True)
+class Source:
+    """A dataset split: `make()` builds it; its size (None if unknown); `num_classes` (or None)."""
+
+    name: str
+    make: object
+    num_examples: int
+    num_classes: int = None
+
+
+def _tfds():
+    import tensorflow_datasets as tfds  # pylint: disable=import-outside-toplevel
+    return tfds
+
+
+@gin.configurable
+def tfds_dataset(name=gin.REQUIRED, split="train", data_dir=None, image_key="image",
+                 label_key="label"):
+    """A TFDS dataset the user prepared (`tfds build`), read with `tfds.load(download=False)`.
+
+    Raises:
+      FinetuneConfigError: for an unknown name, a dataset not prepared in
+        `data_dir`, or a split it does not have.
+    """
+    tfds = _tfds()
+
+    def load(with_info=False):
+        return tfds.load(name, split=split, data_dir=data_dir, download=False,
+                         shuffle_files=False, with_info=with_info)
+
+    try:
+        _, info = load(with_info=True)
+    except tfds.core.registered.DatasetNotFoundError:
+        raise FinetuneConfigError(f"TFDS dataset {name!r}: no such dataset in "
+                                  "tensorflow-datasets.") from None
+    except (AssertionError, FileNotFoundError) as error:  # tfds: "could not find data in ..."
+        where = data_dir or "the default TFDS data_dir (~/tensorflow_datasets)"
+        raise FinetuneConfigError(
+            f"TFDS dataset {name!r} (split {split!r}) is not prepared in {where}; prepare it "
+            f"first (`tfds build {name} --data_dir=...`) — tf1track never downloads. "
+            f"({' '.join(str(error).split())[:200]})") from None
+    except ValueError as error:  # an unknown split
+        raise FinetuneConfigError(f"TFDS dataset {name!r}: {' '.join(str(error).split())}") \
+            from None
+    label_feature = info.features[label_key] if label_key in info.features else None
+
+    def make():
+        return load().map(lambda example: (example[image_key], example[label_key]))
+
+    try:
+        num_examples = info.splits[split].num_examples
+    except KeyError:  # (tfds's mock data has no split metadata)
+        num_examples = None
+    return Source(f"tfds:{name}/{split}", make, num_examples,
+                  getattr(label_feature, "num_classes", None))
+
+
+@gin.configurable
+def image_folder(root_dir=gin.REQUIRED, split="train"):
+    """Images in `root_dir/<split>/<class>/<file>` (TFDS's `ImageFolder`), labels by class.
+
+    Raises:
+      FinetuneConfigError: if the folder or split is missing or holds no images.
+    """
+    root = pathlib.Path(root_dir)
+    if not (root / split).is_dir():
+        raise FinetuneConfigError(f"image folder {root}: no split directory {split!r} "
+                                  f"(expected {root}/{split}/<class>/<image files>).")
+    try:
+        builder = _tfds().folder_dataset.ImageFolder(str(root))
+    except Exception as error:  # tfds raises plain errors for malformed folders
+        raise FinetuneConfigError(f"image folder {root}: {error}") from None
+    info = builder.info.splits.get(split) if hasattr(builder.info.splits, "get") \
+        else builder.info.splits[split]
+    if info is None or info.num_examples == 0:
+        raise FinetuneConfigError(f"image folder {root}/{split}: no images found.")
+
+    def make():
+        return builder.as_dataset(split=split, shuffle_files=False, as_supervised=True)
+
+    return Source(f"folder:{root}/{split}", make, info.num_examples,
+                  builder.info.features["label"].num_classes)
+
+
+@gin.configurable
+def translate_folder(root_dir=gin.REQUIRED, split="train", language_pair=gin.REQUIRED):
+    """Parallel text in `root_dir/<split>.<lang>` files (TFDS's `TranslateFolder`).
+
+    Yields `(source sentence, target sentence)` strings for the tokenizers the
+    text families bring.
+
+    Raises:
+      FinetuneConfigError: if a file of the pair is missing.
+    """
+    root = pathlib.Path(root_dir)
+    source_lang, target_lang = language_pair
+    missing = [str(root / f"{split}.{lang}") for lang in (source_lang, target_lang)
+               if not (root / f"{split}.{lang}").is_file()]
+    if missing:
+        raise FinetuneConfigError(f"translate folder {root}: missing {', '.join(missing)}.")
+    builder = _tfds().folder_dataset.TranslateFolder(str(root))
+
+    def make():
+        return builder.as_dataset(split=split, shuffle_files=False).map(
+            lambda example: (example[source_lang], example[target_lang]))
+
+    return Source(f"translate:{root}/{split}", make, builder.info.splits[split].num_examples)
+
+
+@gin.configurable
+def generated_shapes(root_dir=gin.REQUIRED, split="train", image_size=32,
+                     examples_per_class=64, seed=0):
+    """A small image folder tf1track draws itself (deterministically), for the demo.
+
+    Three classes that a small convnet tells apart after a few hundred steps:
+    a bright square, a bright disc and horizontal stripes, each at a random
+    place and size on noise. Written once to `root_dir` (train and test
+    splits) as PNG files, then read back through `image_folder`.
+    """
+    root = pathlib.Path(root_dir)
+    if not (root / "done").is_file():
+        _draw_shapes(root, image_size, examples_per_class, seed)
+    return image_folder(root_dir=str(root), split=split)
+
+
+def _draw_shapes(root, size, per_class, seed):
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:size, :size]
+    for split, count in (("train", per_class), ("test", max(per_class // 4, 4))):
+        for label in ("square", "disc", "stripes"):
+            directory = root / split / label
+            directory.mkdir(parents=True, exist_ok=True)
+            for i in range(count):
+                image = rng.normal(80, 30, size=(size, size, 3))
+                r = rng.integers(size // 6, size // 3)
+                cy, cx = rng.integers(r, size - r, size=2)
+                if label == "square":
+                    mask = (abs(yy - cy) <= r) & (abs(xx - cx) <= r)
+                elif label == "disc":
+                    mask = (yy - cy) ** 2 + (xx - cx) ** 2 <= r * r
+                else:
+                    mask = (yy // max(r // 2, 1)) % 2 == 0
+                image[mask] += rng.uniform(90, 140)
+                png = tf.io.encode_png(np.clip(image, 0, 255).astype(np.uint8))
+                tf.io.write_file(str(directory / f"{i:04d}.png"), png)
+    (root / "done").write_text("generated by tf1track's generated_shapes\n")
