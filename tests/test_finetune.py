@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from checkpoints_tools import list_tf1_checkpoint, read_golden
+from checkpoints_tools import list_tf1_checkpoint, read_golden, run_saved_model
 from checkpoints_tools.finetuning import finetune
 from checkpoints_tools.training import data, loop, optimization
 from checkpoints_tools.training.errors import FinetuneConfigError, TrainingDivergedError
@@ -70,7 +70,9 @@ def test_thirty_steps_on_an_image_folder_learn_checkpoint_summarize_and_export(
     tf1_names = [name for name, _, _ in list_tf1_checkpoint(tmp_path / "export" / "tf1" /
                                                           "model.ckpt")]
     assert "resnet_v1/block1/unit_1/bottleneck_v1/conv1/weights" in tf1_names
-    assert (tmp_path / "export" / "saved_model" / "saved_model.pb").is_file()
+    served = run_saved_model(tmp_path / "export" / "saved_model",
+                             {"images": np.zeros([2, 32, 32, 3], np.float32)})
+    assert served["output"].shape == (2, 3)
     assert "finetune.steps = 30" in (tmp_path / "config.gin").read_text()
     assert json.loads((tmp_path / "run.json").read_text())["model"] == "resnet_v1"
     assert {"loss", "learning_rate", "steps_per_second", "config.gin"} <= _event_tags(
@@ -243,6 +245,7 @@ def test_a_run_killed_with_sigkill_resumes_to_the_same_weights(tmp_path, shapes_
     resumed = subprocess.run(_finetune_command(killed_dir, shapes_dir, steps), check=True,
                              capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert "resumed from" in resumed.stdout
+    assert "could not be found" not in resumed.stderr and "Unresolved" not in resumed.stderr
     whole, again = _final_weights(tmp_path / "whole"), _final_weights(killed_dir)
     for name in whole:
         np.testing.assert_allclose(again[name], whole[name], rtol=1e-5, atol=1e-6, err_msg=name)
@@ -280,6 +283,16 @@ def test_bad_input_is_one_line_non_zero_and_leaves_no_run_behind(tmp_path, shape
     assert result.returncode != 0 and len(errors) == 1, result.stderr[-2000:]
     assert expected in result.stderr and "Traceback" not in result.stderr
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_translate_folder_yields_sentence_pairs_and_names_a_missing_file(tmp_path):
+    (tmp_path / "en.train.txt").write_text("hello\nthank you\n")
+    (tmp_path / "de.train.txt").write_text("hallo\ndanke\n")
+    source = data.translate_folder(root_dir=str(tmp_path), language_pair=("en", "de"))
+    pairs = sorted((s.decode(), t.decode()) for s, t in source.make().as_numpy_iterator())
+    assert pairs == [("hello", "hallo"), ("thank you", "danke")]
+    with pytest.raises(FinetuneConfigError, match=r"missing .*en\.test\.txt"):
+        data.translate_folder(root_dir=str(tmp_path), split="test", language_pair=("en", "de"))
 
 
 def test_an_empty_or_corrupt_image_folder_is_one_clear_error(tmp_path):

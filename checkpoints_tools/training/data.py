@@ -103,7 +103,7 @@ def image_folder(root_dir=gin.REQUIRED, split="train"):
 
 @gin.configurable
 def translate_folder(root_dir=gin.REQUIRED, split="train", language_pair=gin.REQUIRED):
-    """Parallel text in `root_dir/<split>.<lang>` files (TFDS's `TranslateFolder`).
+    """Parallel text: `root_dir/<lang>.<split>.txt`, a sentence a line (TFDS's `TranslateFolder`).
 
     Yields `(source sentence, target sentence)` strings for the tokenizers the
     text families bring.
@@ -113,8 +113,8 @@ def translate_folder(root_dir=gin.REQUIRED, split="train", language_pair=gin.REQ
     """
     root = pathlib.Path(root_dir)
     source_lang, target_lang = language_pair
-    missing = [str(root / f"{split}.{lang}") for lang in (source_lang, target_lang)
-               if not (root / f"{split}.{lang}").is_file()]
+    missing = [str(root / f"{lang}.{split}.txt") for lang in (source_lang, target_lang)
+               if not (root / f"{lang}.{split}.txt").is_file()]
     if missing:
         raise FinetuneConfigError(f"translate folder {root}: missing {', '.join(missing)}.")
     builder = _tfds().folder_dataset.TranslateFolder(str(root))
