@@ -101,7 +101,8 @@ def finetune(*, model=gin.REQUIRED, model_config=None, train_data=gin.REQUIRED, 
         keep_checkpoints=keep_checkpoints, eval_every=eval_every, log_every=log_every,
         shuffle_buffer=shuffle_buffer, seed=seed, config_text=gin.config_str())
     result = loop.train(spec, strategy)
-    if loop.is_chief(strategy):
+    result["output_dir"] = str(spec.output_dir)
+    if loop.is_chief(strategy) and result["losses"]:  # (a finished run rerun trains nothing)
         # The operative config: what the run actually used, defaults included.
         operative = gin.operative_config_str()
         (spec.output_dir / "config.gin").write_text(operative)

@@ -23,6 +23,7 @@ combine, shape)` tuples: model variable `target` (shape `shape`) gets
 import collections
 import contextlib
 import dataclasses
+import re
 
 import numpy as np
 import tensorflow as tf
@@ -88,7 +89,7 @@ class LoadReport:
                 + [f"mismatched: {m}" for m in self.mismatched])
 
     def prefix_suggestion(self):
-        """An assignment map `{checkpoint prefix: model prefix}` if that explains every problem.
+        """The assignment map that explains every problem by a leading scope, or None.
 
         When each missing model name and one unexpected checkpoint name differ
         only by a leading scope (a model built under another scope name), that
@@ -104,7 +105,9 @@ class LoadReport:
                 renamed = sorted(model_prefix + name[len(checkpoint_prefix):] for name in checkpoint
                                  if name.startswith(checkpoint_prefix))
                 if renamed == model:
-                    return {checkpoint_prefix or "/": model_prefix or "/"}
+                    if not model_prefix:  # drop a scope: a regex rule (a dict cannot)
+                        return [[f"^{re.escape(checkpoint_prefix)}", ""]]
+                    return {checkpoint_prefix or "/": model_prefix}
         return None
 
     def summary(self):

@@ -122,6 +122,9 @@ class TF1Checkpoint:
     def data_files(self):
         """The files holding the tensor values: the V2 data shards, or the V1 file."""
         shards = sorted(tf.io.gfile.glob(self.path + ".data-?????-of-?????"))
+        if not shards and not os.path.exists(self.path + ".index"):
+            # The V1 format: one file, or shards `<prefix>-00000-of-00002`.
+            shards = sorted(tf.io.gfile.glob(self.path + "-?????-of-?????"))
         return shards or [self.path]
 
     def check_files(self, verify=False):

@@ -146,7 +146,7 @@ def _linear_spec(output_dir, steps=8, **overrides):
     import zoo  # pylint: disable=import-outside-toplevel
     spec = dict(model=LINEAR_MODEL_NAME, model_config={}, build_layer=lambda: zoo.build(
         LINEAR_MODEL_NAME), train_data=source, eval_data=None,
-        preprocess=lambda x, y, index, training: (x, y),
+        preprocess=lambda x, y, seed, training: (x, y),
         make_optimizer=lambda total: optimization.make_optimizer(0.1, name="SGD"),
         output_dir=pathlib.Path(output_dir), steps=steps, batch_size=8, checkpoint_every=4,
         log_every=4)
@@ -318,7 +318,7 @@ def test_an_empty_or_corrupt_image_folder_is_one_clear_error(tmp_path):
 def test_resuming_a_directory_of_another_config_is_refused(tmp_path, gin_config, shapes_dir):
     _smoke(gin_config, tmp_path, shapes_dir)
     gin_config.clear_config()
-    with pytest.raises(FinetuneConfigError, match="holds a run of another model or config"):
+    with pytest.raises(FinetuneConfigError, match="holds a run of another model or data stream"):
         _smoke(gin_config, tmp_path, shapes_dir, "finetune.model_config = "
                '{"blocks": [["block1", 8, 2, 2]], "num_classes": 3}')
 

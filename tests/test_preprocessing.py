@@ -31,9 +31,9 @@ def test_official_resnet_eval_truncates_the_resize_then_crops_and_subtracts_mean
 @pytest.mark.parametrize("fn", [preprocessing.slim_vgg, preprocessing.slim_inception,
                                 preprocessing.official_resnet])
 def test_training_augmentation_is_deterministic_per_example_and_varies_across_examples(fn):
-    first, _ = fn(IMAGE, 0, tf.constant(5, tf.int64), True, image_size=64)
-    again, _ = fn(IMAGE, 0, tf.constant(5, tf.int64), True, image_size=64)
-    other, _ = fn(IMAGE, 0, tf.constant(6, tf.int64), True, image_size=64)
+    first, _ = fn(IMAGE, 0, tf.constant([0, 5], tf.int64), True, image_size=64)
+    again, _ = fn(IMAGE, 0, tf.constant([0, 5], tf.int64), True, image_size=64)
+    other, _ = fn(IMAGE, 0, tf.constant([0, 6], tf.int64), True, image_size=64)
     assert first.shape == (64, 64, 3)
     np.testing.assert_array_equal(first.numpy(), again.numpy())
     assert not np.allclose(first.numpy(), other.numpy())
@@ -43,5 +43,6 @@ def test_vgg_training_needs_a_seed_and_grayscale_inputs_become_rgb():
     with pytest.raises(ValueError, match="needs a seed"):
         vgg_preprocessing.preprocess_image(IMAGE, 64, 64, is_training=True)
     gray = tf.zeros([28, 28, 1], tf.uint8)
-    out, label = preprocessing.scaled(gray, 3, tf.constant(0, tf.int64), False, image_size=32)
+    out, label = preprocessing.scaled(gray, 3, tf.constant([0, 0], tf.int64), False,
+                                      image_size=32)
     assert out.shape == (32, 32, 3) and label == 3

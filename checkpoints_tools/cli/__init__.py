@@ -4,8 +4,8 @@ TensorFlow prints oneDNN, CUDA-stub and "absl::InitializeLog" lines while it
 loads, from C++, before any Python logging setting applies; for a
 command-line tool they are noise. Unless `--verbose` is given, TensorFlow is
 imported here with the process's stderr muted for that moment (and
-`TF_CPP_MIN_LOG_LEVEL` set, unless the user set it), so later errors still
-reach the terminal.
+`TF_CPP_MIN_LOG_LEVEL` at 2, unless the user set it: C++ warnings and INFO
+off, errors on), so later errors still reach the terminal.
 """
 
 import os
@@ -15,7 +15,7 @@ VERBOSE = any(arg in ("--verbose", "--verbose=true", "--verbose=True") for arg i
 
 
 def _import_tensorflow_quietly():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # C++ errors still show
     sys.stderr.flush()
     saved = os.dup(2)
     devnull = os.open(os.devnull, os.O_WRONLY)

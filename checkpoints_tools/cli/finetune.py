@@ -57,7 +57,7 @@ def main(argv):
 
 
 def _print_summary(result):
-    output_dir = pathlib.Path(gin.query_parameter("finetune.output_dir"))
+    output_dir = result["output_dir"]
     if "final_eval" in result:
         before = result.get("initial_eval")
         after = result["final_eval"]

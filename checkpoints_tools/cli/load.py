@@ -53,11 +53,14 @@ def load_and_convert(*, model, config, checkpoint, output_dir, assignment_map=No
                                  strict=strict)
     partial = output_dir.with_name(output_dir.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
-    (partial / "load_report.txt").write_text(report.summary() + "\n")
-    export_tf2(layer, partial, inputs)
-    shutil.rmtree(output_dir, ignore_errors=True)
-    partial.rename(output_dir)
+    try:
+        partial.mkdir(parents=True)
+        (partial / "load_report.txt").write_text(report.summary() + "\n")
+        export_tf2(layer, partial, inputs)
+        shutil.rmtree(output_dir, ignore_errors=True)
+        partial.rename(output_dir)
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)  # (gone once renamed)
     checkpoint_path = tf.train.latest_checkpoint(str(output_dir / "tf2_checkpoint")) or \
         str(output_dir / "tf2_checkpoint")
     saved_model_dir = str(output_dir / "saved_model")

@@ -9,6 +9,8 @@ empty, is one `FinetuneConfigError` naming it.
 
 import dataclasses
 import pathlib
+import shutil
+import tempfile
 
 import gin
 import numpy as np
@@ -138,7 +140,16 @@ def generated_shapes(root_dir=gin.REQUIRED, split="train", image_size=32,
     """
     root = pathlib.Path(root_dir)
     if not (root / "done").is_file():
-        _draw_shapes(root, image_size, examples_per_class, seed)
+        # Drawn aside and renamed into place: a reader (another worker, a
+        # killed run) never sees a half-written folder.
+        scratch = pathlib.Path(tempfile.mkdtemp(prefix=root.name + ".", dir=root.parent
+                                                if root.parent.is_dir() else None))
+        _draw_shapes(scratch, image_size, examples_per_class, seed)
+        root.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            scratch.rename(root)
+        except OSError:  # drawn meanwhile by another process: the same images
+            shutil.rmtree(scratch, ignore_errors=True)
     return image_folder(root_dir=str(root), split=split)
 
 

@@ -117,7 +117,7 @@ def _train(spec, strategy, chief, write_dir):
             example = next(iter(_train_dataset(spec, strategy.num_replicas_in_sync,
                                                batch=1)))[0]
         except tf.errors.InvalidArgumentError as error:
-            raise _data_error(spec, error) from None
+            raise _data_error(spec, error)
         layer(example)  # creates the variables
         optimizer = spec.make_optimizer(spec.steps)
         optimizer.build(layer.trainable_variables)
@@ -158,11 +158,11 @@ def _train(spec, strategy, chief, write_dir):
     # the run directory get written.
     if chief and not latest:
         write_dir.mkdir(parents=True, exist_ok=True)
-        (write_dir / RUN_FILE).write_text(json.dumps(
-            {"model": spec.model, "model_config": spec.model_config}, indent=1, sort_keys=True))
+        (write_dir / RUN_FILE).write_text(json.dumps(_run_identity(spec), indent=1,
+                                                     sort_keys=True))
         (write_dir / "config.gin").write_text(spec.config_text)
 
-    if _value(step) >= spec.steps and (spec.output_dir / "export").is_dir():
+    if _value(step) >= spec.steps and _export_step(spec.output_dir / "export") == _value(step):
         print(f"the run in {spec.output_dir} already finished at step {_value(step)}: nothing to do",
               flush=True)
         return {"start_step": _value(step), "step": _value(step), "losses": [],
@@ -182,7 +182,7 @@ def _train(spec, strategy, chief, write_dir):
         try:
             loss = float(train_step(iterator))
         except tf.errors.InvalidArgumentError as error:  # e.g. an image that does not decode
-            raise _data_error(spec, error) from None
+            raise _data_error(spec, error)
         current = _value(step)
         if not math.isfinite(loss):
             raise TrainingDivergedError(
@@ -201,15 +201,18 @@ def _train(spec, strategy, chief, write_dir):
     if evaluate is not None:
         result["final_eval"] = _log_eval(evaluate, writers, _value(step))
     result["step"] = _value(step)
-    if chief:
-        result["exports"] = _export(layer, spec, example)
+    # Every worker exports: reading batch-norm statistics (on-read variables)
+    # is a collective; the others write into their scratch directory.
+    result["exports"] = _export(layer, write_dir, example, _value(step))
     return result
 
 
 def _data_error(spec, error):
-    """A one-line error for data that cannot be read (TF's message without its op trail)."""
+    """A one-line error for data that cannot be read; any other error is re-raised as is."""
+    if "IteratorGetNext" not in error.message and "Iterator::" not in error.message:
+        return error
     reason = error.message.splitlines()[0].split("]]")[0].rsplit(": ", 1)[-1]
-    return FinetuneConfigError(f"data {spec.train_data.name}: {reason}")
+    return FinetuneConfigError(f"data {spec.train_data.name} cannot be read: {reason}")
 
 
 def _value(variable):
@@ -245,16 +248,25 @@ def _save(manager, number, layer, optimizer, step):
         return manager
 
 
+def _run_identity(spec):
+    """What a resumed run must share with the one it resumes (model, and the data stream)."""
+    return {"model": spec.model, "model_config": spec.model_config,
+            "train_data": spec.train_data.name, "batch_size": spec.batch_size,
+            "seed": spec.seed, "shuffle_buffer": spec.shuffle_buffer,
+            "preprocess": getattr(spec.preprocess, "__name__", str(spec.preprocess))}
+
+
 def _check_run_directory(run_dir, spec):
     run_file = run_dir / RUN_FILE
     if run_file.is_file():
         made_by = json.loads(run_file.read_text())
-        wanted = {"model": spec.model, "model_config": spec.model_config}
+        wanted = _run_identity(spec)
         differences = [f"{key}: {made_by.get(key)!r} there, {wanted[key]!r} now"
                        for key in wanted if made_by.get(key) != wanted[key]]
         if differences:
             raise FinetuneConfigError(
-                f"{run_dir} holds a run of another model or config ({'; '.join(differences)}); "
+                f"{run_dir} holds a run of another model or data stream "
+                f"({'; '.join(differences)}); "
                 "resume it with the same settings or choose a new output_dir.")
     elif run_dir.is_dir() and any(run_dir.iterdir()):
         raise FinetuneConfigError(f"{run_dir} is not empty and holds no tf1track run "
@@ -269,12 +281,48 @@ def _train_dataset(spec, num_replicas, batch=None):
     dataset = spec.train_data.make().repeat()
     dataset = dataset.shuffle(spec.shuffle_buffer, seed=spec.seed,
                               reshuffle_each_iteration=True).enumerate()
-    dataset = dataset.map(lambda index, example: spec.preprocess(example[0], example[1], index,
-                                                                 True))
-    return dataset.batch(batch or spec.batch_size, drop_remainder=True)
+    dataset = dataset.map(lambda index, example: spec.preprocess(
+        example[0], example[1], _example_seed(spec.seed, index), True))
+    return _with_options(dataset.batch(batch or spec.batch_size, drop_remainder=True))
+
+
+def _example_seed(run_seed, index):
+    """The `[2]` seed of an example's random preprocessing: the run's seed and its index."""
+    return tf.stack([tf.constant(run_seed, tf.int64), tf.cast(index, tf.int64)])
+
+
+def _with_options(dataset):
+    options = tf.data.Options()
+    # Workers split the one global stream element by element (by file, they
+    # would each see other batches and skip() on resume would overshoot).
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    # A pipeline whose state cannot be saved must say so (then resume skips).
+    options.experimental_external_state_policy = tf.data.experimental.ExternalStatePolicy.FAIL
+    return dataset.with_options(options)
 
 
 def _make_train_step(layer, optimizer, strategy, step, global_batch_size):
+    # Keras clips each replica's gradients before it sums them; with several
+    # replicas, clip the sum here instead (as one device would).
+    replicas = strategy.num_replicas_in_sync
+    clip_norm, clip_value = optimizer.global_clipnorm, optimizer.clipvalue
+    if replicas > 1 and optimizer.clipnorm is not None:
+        raise FinetuneConfigError("per-variable clipnorm is not supported with several replicas; "
+                                  "use make_optimizer.clip_norm (a global norm).")
+    if replicas > 1:
+        optimizer.global_clipnorm = optimizer.clipvalue = None
+
+    def clipped(gradients):
+        if replicas == 1 or (clip_norm is None and clip_value is None):
+            return gradients
+        summed = tf.distribute.get_replica_context().all_reduce(
+            tf.distribute.ReduceOp.SUM, gradients)
+        if clip_value is not None:
+            summed = [tf.clip_by_value(g, -clip_value, clip_value) for g in summed]
+        if clip_norm is not None:
+            summed, _ = tf.clip_by_global_norm(summed, clip_norm)
+        return [g / replicas for g in summed]  # the optimizer sums the replicas' again
+
     def replica_step(features, labels):
         with tf.GradientTape() as tape:
             logits = layer(features, training=True)
@@ -286,7 +334,7 @@ def _make_train_step(layer, optimizer, strategy, step, global_batch_size):
             if regularization:
                 loss += tf.nn.scale_regularization_loss(tf.add_n(regularization))
         variables = layer.trainable_variables
-        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        optimizer.apply_gradients(zip(clipped(tape.gradient(loss, variables)), variables))
         return loss
 
     @tf.function
@@ -302,8 +350,9 @@ def _make_train_step(layer, optimizer, strategy, step, global_batch_size):
 def _make_evaluator(layer, spec, strategy):
     batch = spec.eval_batch_size or spec.batch_size
     dataset = spec.eval_data.make().enumerate().map(
-        lambda index, example: spec.preprocess(example[0], example[1], index, False))
-    dataset = strategy.experimental_distribute_dataset(dataset.batch(batch))
+        lambda index, example: spec.preprocess(example[0], example[1],
+                                               _example_seed(spec.seed, index), False))
+    dataset = strategy.experimental_distribute_dataset(_with_options(dataset.batch(batch)))
 
     @tf.function
     def eval_step(features, labels):
@@ -360,21 +409,30 @@ def _log_eval(evaluate, writers, current):
     return metrics
 
 
-def _export(layer, spec, example):
-    """Writes `export/` (SavedModel, TF1 checkpoint) via a scratch directory, renamed when done."""
-    final = spec.output_dir / "export"
-    partial = spec.output_dir / "export.partial"
+def _export(layer, directory, example, step):
+    """Writes `export/` (SavedModel, TF1 checkpoint, its step) via a scratch directory."""
+    final = directory / "export"
+    partial = directory / "export.partial"
     shutil.rmtree(partial, ignore_errors=True)
     name = next(iter(layer.example_inputs())) if hasattr(layer, "example_inputs") else "inputs"
     saved_model = export_saved_model(layer, partial / "saved_model", {name: example})
     tf1 = save_tf1_checkpoint(layer, partial / "tf1" / "model.ckpt")
     del saved_model, tf1
+    (partial / "step.json").write_text(json.dumps({"step": step}))
     shutil.rmtree(final, ignore_errors=True)
     partial.rename(final)
     exports = _export_paths(final)
     print(f"exported SavedModel to {exports['saved_model']} and the TF1 checkpoint to "
           f"{exports['tf1_checkpoint']}", flush=True)
     return exports
+
+
+def _export_step(export_dir):
+    """The step an export was made at, or None (no complete export there)."""
+    try:
+        return json.loads((export_dir / "step.json").read_text())["step"]
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 def _export_paths(export_dir):

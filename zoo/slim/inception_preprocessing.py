@@ -4,8 +4,9 @@ Evaluation: scale to [0, 1], central crop of `central_fraction` (0.875),
 bilinear resize, then to [-1, 1]. Training (slim's `preprocess_for_train`, fast
 mode): a distorted bounding-box crop (min object covered 0.1, aspect ratios
 0.75-1.33, area 5-100%), bilinear resize, random left-right flip, color
-distortion (brightness 32/255 and saturation 0.5-1.5, in a random one of two
-orders), clipped, to [-1, 1]. The random choices are stateless, from `seed`
+distortion (brightness 32/255, then saturation 0.5-1.5: fast mode has one
+ordering), clipped, to [-1, 1]. Resizes are TF1's (`align_corners=False`,
+no half-pixel centers). The random choices are stateless, from `seed`
 (a `[2]` int tensor), so a pipeline stays deterministic and checkpointable.
 Images arrive decoded (what TFDS gives), so the crop is a slice rather than
 slim's crop-while-decoding.
@@ -29,18 +30,16 @@ def _distorted_bounding_box_crop(image, seed, min_object_covered=0.1,
     return tf.slice(image, begin, size)
 
 
-def _distort_color(image, ordering, seeds):
-    def brightness_then_saturation():
-        bright = tf.image.stateless_random_brightness(image, 32.0 / 255.0, seeds[0])
-        return tf.image.stateless_random_saturation(bright, 0.5, 1.5, seeds[1])
+def _distort_color_fast(image, seeds):
+    """slim's `distort_color(fast_mode=True)`, ordering 0 (fast mode's only one)."""
+    image = tf.image.stateless_random_brightness(image, 32.0 / 255.0, seeds[0])
+    image = tf.image.stateless_random_saturation(image, 0.5, 1.5, seeds[1])
+    return tf.clip_by_value(image, 0.0, 1.0)
 
-    def saturation_then_brightness():
-        saturated = tf.image.stateless_random_saturation(image, 0.5, 1.5, seeds[1])
-        return tf.image.stateless_random_brightness(saturated, 32.0 / 255.0, seeds[0])
 
-    distorted = tf.cond(tf.equal(ordering, 0), brightness_then_saturation,
-                        saturation_then_brightness)
-    return tf.clip_by_value(distorted, 0.0, 1.0)
+def _resize_bilinear(image, height, width):
+    return tf.compat.v1.image.resize_bilinear(tf.expand_dims(image, 0), [height, width],
+                                              align_corners=False)[0]
 
 
 def preprocess_image(image, height, width, is_training=False, seed=None, central_fraction=0.875):
@@ -53,14 +52,11 @@ def preprocess_image(image, height, width, is_training=False, seed=None, central
     if is_training:
         if seed is None:
             raise ValueError("inception preprocessing for training needs a seed.")
-        seeds = tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), 5)
+        seeds = tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), 4)
         image = _distorted_bounding_box_crop(image, seeds[0])
-        image = tf.image.resize(image, [height, width], method="bilinear")
+        image = _resize_bilinear(image, height, width)
         image = tf.image.stateless_random_flip_left_right(image, seeds[1])
-        ordering = tf.random.stateless_uniform([], seeds[2], maxval=2, dtype=tf.int32)
-        image = _distort_color(image, ordering, seeds[3:5])
+        image = _distort_color_fast(image, seeds[2:4])
     else:
-        image = tf.image.central_crop(image, central_fraction)
-        image = tf.compat.v1.image.resize_bilinear(tf.expand_dims(image, 0), [height, width],
-                                                   align_corners=False)[0]
+        image = _resize_bilinear(tf.image.central_crop(image, central_fraction), height, width)
     return (image - 0.5) * 2.0
