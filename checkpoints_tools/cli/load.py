@@ -8,7 +8,11 @@
 
 `--config` is a JSON file or inline JSON of `zoo.build` kwargs; a model's own
 config file (t2t `hparams.json`, `bert_config.json`, nmt `hparams`) is
-accepted as is. The model is loaded by TF1 name (strictly unless
+accepted as is, and repeated `--config` values merge in order:
+
+    tf1track-load --model=transformer --config=hparams.json \
+                  --config='{"vocab_size": 8190}' --checkpoint=model.ckpt-1 --output_dir=out/
+ The model is loaded by TF1 name (strictly unless
 `--nostrict`), the load report is printed and written to
 `DIR/load_report.txt`, and DIR receives a TF2 checkpoint (`tf2_checkpoint/`)
 and a SavedModel (`saved_model/`) with a `serving_default` signature, only
@@ -72,9 +76,15 @@ def load_and_convert(*, model, config, checkpoint, output_dir, assignment_map=No
 def main(argv):
     """absl entry point: runs the binary with the parsed flags."""
     del argv  # flags only (checked by run_reporting_user_errors)
-    config = parse_json_flag("config", flags.FLAGS.config, default={})
-    if not isinstance(config, dict):
-        raise UserError("--config: must be a JSON object of zoo.build keyword arguments.")
+    config = {}
+    # Repeated --config values merge in order: a model's own config file,
+    # then what it lacks (a t2t hparams.json has no vocab_size).
+    for value in flags.FLAGS.config:
+        part = parse_json_flag("config", value, default={})
+        if not isinstance(part, dict):
+            raise UserError(f"--config {value!r}: must be a JSON object of zoo.build keyword "
+                            "arguments.")
+        config.update(part)
     assignment_map = parse_json_flag("assignment_map", flags.FLAGS.assignment_map)
     if isinstance(assignment_map, list):
         assignment_map = [tuple(rule) for rule in assignment_map]
@@ -87,7 +97,8 @@ def main(argv):
 def run():
     """Console-script entry point."""
     flags.DEFINE_string("model", None, "Zoo model name (see zoo.names()).", required=True)
-    flags.DEFINE_string("config", "", "JSON file or inline JSON of zoo.build kwargs.")
+    flags.DEFINE_multi_string("config", [], "JSON file or inline JSON of zoo.build kwargs; "
+                              "repeat to merge (later values win).")
     flags.DEFINE_string("checkpoint", None, "TF1 checkpoint prefix, directory or V1 file.",
                         required=True)
     flags.DEFINE_string("output_dir", None, "Where to write the TF2 checkpoint and SavedModel.",
