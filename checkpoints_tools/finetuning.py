@@ -13,7 +13,7 @@ import gin
 from absl import logging
 
 import zoo
-from checkpoints_tools.training import data, loop, optimization, preprocessing  # noqa: F401
+from checkpoints_tools.training import data, loop, optimization, preprocessing, tasks  # noqa: F401
 from checkpoints_tools.training.errors import FinetuneConfigError  # noqa: F401 (re-export)
 
 
@@ -58,7 +58,7 @@ def finetune(*, model=gin.REQUIRED, model_config=None, train_data=gin.REQUIRED, 
              preprocess=gin.REQUIRED, output_dir=gin.REQUIRED, tf1_checkpoint=None, skip=(),
              assignment_map=None, steps=gin.REQUIRED, batch_size=32, eval_batch_size=None,
              checkpoint_every=100, keep_checkpoints=3, eval_every=0, log_every=10,
-             shuffle_buffer=1024, seed=0, strategy="default"):
+             shuffle_buffer=1024, seed=0, strategy="default", task=None):
     """Fine-tunes zoo `model` from `tf1_checkpoint` on `train_data`; returns what happened.
 
     Args:
@@ -66,7 +66,7 @@ def finetune(*, model=gin.REQUIRED, model_config=None, train_data=gin.REQUIRED, 
         classifier, `num_classes` must match the data's).
       train_data, eval_data: `data.Source`s (e.g. `@train/image_folder()`,
         `@eval/tfds_dataset()`); `eval_data` None: no evaluation.
-      preprocess: the family's `(image, label, index, training)` function
+      preprocess: the family's `(features, label, seed, training)` function
         (e.g. `@preprocessing.slim_vgg`).
       output_dir: the run directory (resumed from when it holds a run).
       tf1_checkpoint, skip, assignment_map: the original TF1 checkpoint to
@@ -77,6 +77,8 @@ def finetune(*, model=gin.REQUIRED, model_config=None, train_data=gin.REQUIRED, 
       eval_every, log_every: evaluate / print progress every N steps.
       shuffle_buffer, seed: the data order and the new variables' initial values.
       strategy: "default", "mirrored" or "multi_worker" (or a tf.distribute strategy).
+      task: what the run optimises (`@classification()`, the default, or
+        `@sequence_to_sequence()` for target ids).
 
     Returns:
       A dict: `step`, `losses` (this invocation's), `initial_eval`, `final_eval`,
@@ -99,7 +101,8 @@ def finetune(*, model=gin.REQUIRED, model_config=None, train_data=gin.REQUIRED, 
         tf1_checkpoint=tf1_checkpoint, skip=tuple(skip), assignment_map=assignment_map,
         eval_batch_size=eval_batch_size, checkpoint_every=checkpoint_every,
         keep_checkpoints=keep_checkpoints, eval_every=eval_every, log_every=log_every,
-        shuffle_buffer=shuffle_buffer, seed=seed, config_text=gin.config_str())
+        shuffle_buffer=shuffle_buffer, seed=seed, config_text=gin.config_str(),
+        task=task or tasks.classification())
     result = loop.train(spec, strategy)
     result["output_dir"] = str(spec.output_dir)
     if loop.is_chief(strategy) and result["losses"]:  # (a finished run rerun trains nothing)

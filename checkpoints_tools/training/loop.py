@@ -37,6 +37,7 @@ import tf1track_core
 from checkpoints_tools.converter import export_saved_model, save_tf1_checkpoint
 from checkpoints_tools.loader import load_tf1_checkpoint
 from checkpoints_tools.training.errors import FinetuneConfigError, TrainingDivergedError
+from checkpoints_tools.training.tasks import Classification, call_model
 
 STRATEGIES = ("default", "mirrored", "multi_worker")
 RUN_FILE = "run.json"
@@ -73,7 +74,7 @@ class RunSpec:
     build_layer: object  # () -> the zoo layer
     train_data: object  # data.Source
     eval_data: object  # data.Source or None
-    preprocess: object  # (image, label, index, training) -> (features, label)
+    preprocess: object  # (features, label, seed, training) -> (features, label)
     make_optimizer: object  # total_steps -> Keras optimizer
     output_dir: pathlib.Path
     steps: int
@@ -89,6 +90,7 @@ class RunSpec:
     shuffle_buffer: int = 1024
     seed: int = 0
     config_text: str = ""
+    task: object = Classification()  # tasks.Classification / SequenceToSequence
 
 
 def train(spec, strategy):
@@ -118,7 +120,7 @@ def _train(spec, strategy, chief, write_dir):
                                                batch=1)))[0]
         except tf.errors.InvalidArgumentError as error:
             raise _data_error(spec, error)
-        layer(example)  # creates the variables
+        call_model(layer, example, training=False)  # creates the variables
         optimizer = spec.make_optimizer(spec.steps)
         optimizer.build(layer.trainable_variables)
         step = tf.Variable(0, dtype=tf.int64, trainable=False, name="global_step",
@@ -171,7 +173,7 @@ def _train(spec, strategy, chief, write_dir):
     if _value(step) == 0 and chief:
         with writers["train"].as_default():
             tf.summary.text("config.gin", _markdown_code(spec.config_text), step=0)
-    train_step = _make_train_step(layer, optimizer, strategy, step, spec.batch_size)
+    train_step = _make_train_step(layer, optimizer, strategy, step, spec.batch_size, spec.task)
     evaluate = _make_evaluator(layer, spec, strategy) if spec.eval_data is not None else None
     result = {"start_step": _value(step), "losses": []}
     if evaluate is not None and _value(step) == 0:
@@ -253,7 +255,8 @@ def _run_identity(spec):
     return {"model": spec.model, "model_config": spec.model_config,
             "train_data": spec.train_data.name, "batch_size": spec.batch_size,
             "seed": spec.seed, "shuffle_buffer": spec.shuffle_buffer,
-            "preprocess": getattr(spec.preprocess, "__name__", str(spec.preprocess))}
+            "preprocess": getattr(spec.preprocess, "__name__", str(spec.preprocess)),
+            "task": spec.task.name}
 
 
 def _check_run_directory(run_dir, spec):
@@ -283,7 +286,8 @@ def _train_dataset(spec, num_replicas, batch=None):
                               reshuffle_each_iteration=True).enumerate()
     dataset = dataset.map(lambda index, example: spec.preprocess(
         example[0], example[1], _example_seed(spec.seed, index), True))
-    return _with_options(dataset.batch(batch or spec.batch_size, drop_remainder=True))
+    # Padded: text examples differ in length (images do not, and are untouched).
+    return _with_options(dataset.padded_batch(batch or spec.batch_size, drop_remainder=True))
 
 
 def _example_seed(run_seed, index):
@@ -301,7 +305,7 @@ def _with_options(dataset):
     return dataset.with_options(options)
 
 
-def _make_train_step(layer, optimizer, strategy, step, global_batch_size):
+def _make_train_step(layer, optimizer, strategy, step, global_batch_size, task):
     # Keras clips each replica's gradients before it sums them; with several
     # replicas, clip the sum here instead (as one device would).
     replicas = strategy.num_replicas_in_sync
@@ -325,9 +329,8 @@ def _make_train_step(layer, optimizer, strategy, step, global_batch_size):
 
     def replica_step(features, labels):
         with tf.GradientTape() as tape:
-            logits = layer(features, training=True)
-            per_example = keras.losses.sparse_categorical_crossentropy(labels, logits,
-                                                                       from_logits=True)
+            logits = call_model(layer, features, training=True)
+            per_example = task.per_example_loss(labels, logits)
             loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch_size)
             # The TF1 regularization losses (slim's weight decay), as TF1 training added them.
             regularization = tf1track_core.regularization_losses(layer)
@@ -352,17 +355,12 @@ def _make_evaluator(layer, spec, strategy):
     dataset = spec.eval_data.make().enumerate().map(
         lambda index, example: spec.preprocess(example[0], example[1],
                                                _example_seed(spec.seed, index), False))
-    dataset = strategy.experimental_distribute_dataset(_with_options(dataset.batch(batch)))
+    dataset = strategy.experimental_distribute_dataset(
+        _with_options(dataset.padded_batch(batch)))
 
     @tf.function
     def eval_step(features, labels):
-        logits = layer(features, training=False)
-        per_example = keras.losses.sparse_categorical_crossentropy(labels, logits,
-                                                                   from_logits=True)
-        correct = tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int64),
-                                   tf.cast(labels, tf.int64)), tf.float32)
-        return tf.reduce_sum(per_example), tf.reduce_sum(correct), tf.cast(tf.size(labels),
-                                                                          tf.float32)
+        return spec.task.eval_sums(labels, call_model(layer, features, training=False))
 
     def evaluate():
         totals = np.zeros(3)
@@ -414,8 +412,7 @@ def _export(layer, directory, example, step):
     final = directory / "export"
     partial = directory / "export.partial"
     shutil.rmtree(partial, ignore_errors=True)
-    name = next(iter(layer.example_inputs())) if hasattr(layer, "example_inputs") else "inputs"
-    saved_model = export_saved_model(layer, partial / "saved_model", {name: example})
+    saved_model = export_saved_model(layer, partial / "saved_model", _named_inputs(layer, example))
     tf1 = save_tf1_checkpoint(layer, partial / "tf1" / "model.ckpt")
     del saved_model, tf1
     (partial / "step.json").write_text(json.dumps({"step": step}))
@@ -425,6 +422,15 @@ def _export(layer, directory, example, step):
     print(f"exported SavedModel to {exports['saved_model']} and the TF1 checkpoint to "
           f"{exports['tf1_checkpoint']}", flush=True)
     return exports
+
+
+def _named_inputs(layer, example):
+    """`{input name: example}` in call order, named as the layer's `example_inputs()`."""
+    if isinstance(example, dict):
+        return dict(example)
+    names = list(layer.example_inputs()) if hasattr(layer, "example_inputs") else ["inputs"]
+    values = list(example) if isinstance(example, (tuple, list)) else [example]
+    return dict(zip(names, values))
 
 
 def _export_step(export_dir):
