@@ -21,12 +21,12 @@ import argparse
 import importlib.util
 import json
 import os
-import statistics
 import subprocess
 import sys
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from timing import median_seconds  # noqa: E402  (benchmarks/ is the script's directory)
 
 BATCH, SIZE, CLASSES, LEARNING_RATE = 8, 224, 1000, 0.01
 
@@ -36,17 +36,6 @@ def _data(np):
     images = rng.uniform(-1, 1, size=(BATCH, SIZE, SIZE, 3)).astype(np.float32)
     labels = rng.integers(0, CLASSES, size=(BATCH,)).astype(np.int32)
     return images, labels
-
-
-def _median_seconds(fn, rounds):
-    fn()  # trace / warm up
-    fn()
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def measure_tf2(rounds):
@@ -90,8 +79,8 @@ def measure_tf2(rounds):
         "zoo resnet_v1_50": make(zoo_model, lambda x, t: zoo_model(x, training=t)),
         "keras ResNet50": make(keras_model, lambda x, t: keras_model(x, training=t)),
     }
-    return {name: {"step": _median_seconds(step, rounds),
-                   "forward": _median_seconds(forward, rounds)}
+    return {name: {"step": median_seconds(step, rounds),
+                   "forward": median_seconds(forward, rounds)}
             for name, (step, forward) in runs.items()}
 
 
@@ -120,8 +109,8 @@ def measure_tf1_session(rounds):
         with v1.Session(graph=graph) as session:
             session.run(v1.global_variables_initializer())
             return {"tf-slim resnet_v1_50 (TF1 Session)": {
-                "step": _median_seconds(lambda: session.run(train_op), rounds),
-                "forward": _median_seconds(lambda: session.run(eval_logits), rounds)}}
+                "step": median_seconds(lambda: session.run(train_op), rounds),
+                "forward": median_seconds(lambda: session.run(eval_logits), rounds)}}
 
 
 def _tf1_python():

@@ -22,10 +22,10 @@ Run: python benchmarks/transformer_step.py [--rounds 3] [--skip_bert] [--skip_de
 
 import argparse
 import os
-import statistics
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from timing import median_seconds  # noqa: E402  (benchmarks/ is the script's directory)
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
@@ -36,17 +36,6 @@ BERT_BASE = dict(vocab_size=30522, hidden_size=768, num_hidden_layers=12, num_at
                  intermediate_size=3072, max_position_embeddings=512, type_vocab_size=2)
 BATCH, LENGTH, LEARNING_RATE = 8, 128, 1e-4
 DECODE_BATCH, INPUT_LENGTH, OUTPUT_LENGTH, VOCAB = 32, 16, 64, 32000
-
-
-def _median_seconds(fn, rounds):
-    fn()  # trace and warm up
-    fn()
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def _step_and_forward(variables, forward):
@@ -92,8 +81,8 @@ def measure_bert(rounds):
             hub.trainable_variables,
             lambda training: hub(hub_inputs, training=training)["sequence_output"]),
     }
-    return {name: {"forward": _median_seconds(forward, rounds),
-                   "step": _median_seconds(step, rounds)}
+    return {name: {"forward": median_seconds(forward, rounds),
+                   "step": median_seconds(step, rounds)}
             for name, (step, forward) in runs.items()}
 
 
@@ -136,7 +125,7 @@ def measure_decode(rounds):
             out = out["outputs"] if isinstance(out, dict) else out
             lengths.append(int(out.shape[1]))
 
-        seconds = _median_seconds(run, rounds)
+        seconds = median_seconds(run, rounds)
         results[name] = (DECODE_BATCH * lengths[-1] / seconds, lengths[-1])
     return results
 
