@@ -16,23 +16,11 @@ Writes tests/goldens/bert_upstream/ (a DESIGN.md golden directory).
 import os
 import pathlib
 import sys
-import types
 
-os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import upstream_tf1_env  # noqa: E402,F401  (TF1 layers, tf-slim, tensorflow.contrib)
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-import tf_keras.src.legacy_tf_layers  # noqa: E402
-
-sys.modules.setdefault("tf_keras.legacy_tf_layers", tf_keras.src.legacy_tf_layers)
-import tf_slim  # noqa: E402
-
-# TF 1.15's tensorflow.contrib.layers, for bert's `from tensorflow.contrib import layers`.
-contrib = types.ModuleType("tensorflow.contrib")
-contrib.layers = tf_slim
-sys.modules["tensorflow.contrib"] = contrib
-sys.modules["tensorflow.contrib.layers"] = tf_slim
 from bert import modeling  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -62,7 +50,8 @@ def main():
     inputs = {"input_ids": rng.integers(0, CONFIG["vocab_size"], [2, 8]).astype(np.int32),
               "input_mask": input_mask,
               "token_type_ids": (np.arange(8)[None, :] >= 4).repeat(2, 0).astype(np.int32)}
-    record_tf1_golden(OUT_DIR, build, inputs, model="bert", config=CONFIG, call={},
+    record_tf1_golden(OUT_DIR, build, inputs, model="bert", config=CONFIG,
+                      call={"return_end_points": True},  # zoo bert: layer outputs on request
                       source="bert-tensorflow 1.0.4 modeling.BertModel in TF1 graph mode "
                              "(tests/goldens/record_bert_upstream_golden.py)",
                       randomize_seed=1)
