@@ -47,7 +47,8 @@ def _step_and_forward(variables, forward):
             loss = tf.reduce_mean(forward(True))
         grads = tape.gradient(loss, variables)
         for variable, grad in zip(variables, grads):
-            variable.assign_sub(LEARNING_RATE * grad)
+            if grad is not None:  # (the pooler does not reach the sequence output)
+                variable.assign_sub(LEARNING_RATE * tf.convert_to_tensor(grad))
         return loss
 
     @tf.function

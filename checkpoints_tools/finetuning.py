@@ -7,13 +7,15 @@ and schedule (`optimization`) — into one run of the loop (`loop`). Gin files
 family plugs in with a data source, a preprocessing function and a gin file.
 """
 
+import json
 import pathlib
 
 import gin
 from absl import logging
 
 import zoo
-from checkpoints_tools.training import data, loop, optimization, preprocessing, tasks  # noqa: F401
+from checkpoints_tools.training import data, generated_text, loop, optimization  # noqa: F401
+from checkpoints_tools.training import preprocessing, tasks  # noqa: F401
 from checkpoints_tools.training.errors import FinetuneConfigError  # noqa: F401 (re-export)
 
 
@@ -39,6 +41,31 @@ def repository_file(path=gin.REQUIRED):
             return str(candidate)
     raise FinetuneConfigError(f"repository_file: {path} not found above {pathlib.Path.cwd()} "
                               "(run from inside the tf1track clone).")
+
+
+@gin.configurable
+def join(parts=gin.REQUIRED):
+    """`os.path.join(*parts)`: a file inside a directory the config names once."""
+    return str(pathlib.Path(*parts))
+
+
+@gin.configurable
+def model_config_file(path=gin.REQUIRED, overrides=None):
+    """A model's own JSON config file (`bert_config.json`, t2t `hparams.json`), plus `overrides`.
+
+    Raises:
+      FinetuneConfigError: if the file is missing or not a JSON object.
+    """
+    try:
+        config = json.loads(pathlib.Path(path).read_text())
+    except OSError as error:
+        raise FinetuneConfigError(f"model_config_file: {path}: {error.strerror}.") from None
+    except ValueError as error:
+        raise FinetuneConfigError(f"model_config_file: {path} is not valid JSON ({error}).") \
+            from None
+    if not isinstance(config, dict):
+        raise FinetuneConfigError(f"model_config_file: {path} is not a JSON object.")
+    return {**config, **(overrides or {})}
 
 
 def find_config(name):
@@ -86,11 +113,12 @@ def finetune(*, model=gin.REQUIRED, model_config=None, train_data=gin.REQUIRED, 
     """
     train_source = train_data
     config = dict(model_config or {})
-    if train_source.num_classes and config.get("num_classes", train_source.num_classes) \
-            != train_source.num_classes:
-        raise FinetuneConfigError(
-            f"finetune.model_config: num_classes is {config['num_classes']}, but "
-            f"{train_source.name} has {train_source.num_classes} classes.")
+    for key in ("num_classes", "num_labels"):  # (slim and official; BERT)
+        if train_source.num_classes and config.get(key, train_source.num_classes) \
+                != train_source.num_classes:
+            raise FinetuneConfigError(
+                f"finetune.model_config: {key} is {config[key]}, but "
+                f"{train_source.name} has {train_source.num_classes} classes.")
     strategy = loop.make_strategy(strategy) if isinstance(strategy, str) else strategy
     spec = loop.RunSpec(
         model=model, model_config=config, build_layer=lambda: zoo.build(model, **config),

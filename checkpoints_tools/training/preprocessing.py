@@ -1,4 +1,4 @@
-"""Each family's preprocessing, as one function `(image, label, seed, training)`.
+"""Each family's preprocessing, as one function `(features, label, seed, training)`.
 
 The function a run uses is gin-configured (`finetune.preprocess`). Its random
 choices (training only) are stateless, drawn from `seed`: a `[2]` int64 tensor
@@ -53,3 +53,40 @@ def scaled(image, label, seed, training, *, image_size=224):
     if training:
         image = tf.image.stateless_random_flip_left_right(image, seed)
     return image / 127.5 - 1.0, label
+
+
+_WORDPIECE = {}
+
+
+def _wordpiece(vocab_file, do_lower_case):
+    """One tokenizer per vocabulary (its lookup table is built once, not per example)."""
+    from zoo.text.wordpiece import WordPieceTokenizer  # pylint: disable=import-outside-toplevel
+    key = (vocab_file, do_lower_case)
+    if key not in _WORDPIECE:
+        # Built eagerly (outside the tf.data function being traced), so its
+        # table serves every pipeline of the run, not just the first.
+        with tf.init_scope():
+            _WORDPIECE[key] = WordPieceTokenizer(vocab_file, do_lower_case=do_lower_case)
+    return _WORDPIECE[key]
+
+
+@gin.configurable
+def bert_classify(text, label, seed, training, *, vocab_file=gin.REQUIRED, max_seq_length=128,
+                  do_lower_case=True):
+    """run_classifier.py's inputs for one sentence: WordPiece ids, mask and segment ids."""
+    del seed, training  # (no random augmentation, as run_classifier)
+    inputs = _wordpiece(vocab_file, do_lower_case).bert_inputs(text, max_seq_length=max_seq_length)
+    return {"input_ids": inputs["input_ids"], "input_mask": inputs["input_mask"],
+            "token_type_ids": inputs["segment_ids"]}, label
+
+
+@gin.configurable
+def t2t_translate(inputs, targets, seed, training, *, max_length=256):
+    """A t2t translation pair (ids, EOS ended) as the Transformer's inputs; targets are the labels.
+
+    Pairs longer than `max_length` are cut (t2t drops them from training;
+    cutting keeps the stream's length and so its resume position).
+    """
+    del seed, training
+    inputs, targets = inputs[:max_length], targets[:max_length]
+    return {"inputs": inputs, "targets": targets}, targets

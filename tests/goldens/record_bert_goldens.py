@@ -75,6 +75,11 @@ PRETRAINING = dict(vocab_size=29, hidden_size=16, num_hidden_layers=2, num_atten
 CLASSIFIER = dict(vocab_size=23, hidden_size=16, num_hidden_layers=1, num_attention_heads=4,
                   intermediate_size=24, hidden_act="gelu", max_position_embeddings=12,
                   type_vocab_size=2)
+# Upstream's own initial values (truncated normal 0.02, no randomisation):
+# the starting checkpoint of the BERT fine-tuning smoke run.
+INITIALIZED = dict(vocab_size=40, hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
+                   intermediate_size=24, hidden_act="gelu", max_position_embeddings=12,
+                   type_vocab_size=2)
 GRADIENTS = dict(vocab_size=23, hidden_size=12, num_hidden_layers=2, num_attention_heads=3,
                  intermediate_size=16, hidden_act="gelu", max_position_embeddings=8,
                  type_vocab_size=2)
@@ -185,6 +190,13 @@ def build_gradients(input_ids, input_mask, token_type_ids, sequence_output_weigh
     return outputs
 
 
+def build_initialized(input_ids, input_mask, token_type_ids):
+    v1.set_random_seed(0)  # upstream's initializers, reproducibly
+    _, outputs = _bert(INITIALIZED, input_ids, input_mask, token_type_ids)
+    _note_variables()
+    return outputs
+
+
 def _inputs(rng, config, mask_from=5):
     input_mask = np.ones([BATCH, LENGTH], np.int32)
     input_mask[1, mask_from:] = 0
@@ -231,6 +243,8 @@ def main():
             call_inputs=["input_ids", "input_mask", "token_type_ids"],
             extra_meta={"gradient_of": "sum(sequence_output_weights * sequence_output)"},
             what="modeling.BertModel and tf.gradients", atol_from_scale=1e-5)
+    _record("initialized", build_initialized, _inputs(rng, INITIALIZED), config=INITIALIZED,
+            seed=None, what="modeling.BertModel with its own initializers")
 
 
 if __name__ == "__main__":
