@@ -87,7 +87,7 @@ def measure_bert(rounds):
             for name, (step, forward) in runs.items()}
 
 
-def _uncached_greedy(layer, inputs):
+def _uncached_greedy(layer):
     """Greedy decoding that re-runs the full teacher-forced model at every step."""
 
     @tf.function
@@ -115,7 +115,7 @@ def measure_decode(rounds):
     layer(inputs, inputs)
     greedy = tf.function(lambda x: layer.decode(x, beam_size=1, max_length=OUTPUT_LENGTH))
     beam = tf.function(lambda x: layer.decode(x, beam_size=4, max_length=OUTPUT_LENGTH))
-    uncached = _uncached_greedy(layer, inputs)
+    uncached = _uncached_greedy(layer)
     results = {}
     for name, fn in (("greedy, cached", greedy), ("beam 4, cached", beam),
                      ("greedy, no cache", uncached)):

@@ -26,14 +26,6 @@ SLIM_GOLDEN = ROOT / "tests" / "goldens" / "slim_resnet" / "resnet_v1_small_infe
 BIN = pathlib.Path(sys.executable).parent
 
 
-@pytest.fixture
-def gin_config():
-    gin.clear_config()
-    gin.add_config_file_search_path(str(ROOT))
-    yield gin
-    gin.clear_config()
-
-
 @pytest.fixture(scope="module")
 def shapes_dir(tmp_path_factory):
     root = tmp_path_factory.mktemp("shapes")

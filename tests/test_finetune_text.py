@@ -22,14 +22,6 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 SMOKE = ROOT / "configs" / "smoke"
 
 
-@pytest.fixture
-def gin_config():
-    gin.clear_config()
-    gin.add_config_file_search_path(str(ROOT))
-    yield gin
-    gin.clear_config()
-
-
 def _run(config, tmp_path, data_binding, *bindings):
     gin.parse_config_files_and_bindings([str(SMOKE / config)], [
         f'finetune.output_dir = "{tmp_path / "run"}"', data_binding, *bindings])

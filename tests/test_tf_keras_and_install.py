@@ -1,7 +1,6 @@
 """`install()`, and tracking when the active Keras is legacy Keras 2 (tf_keras)."""
 
 import numpy as np
-import pytest
 import tensorflow as tf
 
 import tf1track_core
@@ -60,8 +59,7 @@ def test_tf1_code_runs_verbatim_after_install():
 
 
 def test_a_legacy_tf_keras_layer_tracks_variables_and_losses():
-    tf_keras = pytest.importorskip(
-        "tf_keras", reason="tf-keras (the test extra) is needed to check legacy Keras 2 layers")
+    import tf_keras  # the test extra (pip install ".[test]")
 
     class LegacyDense(tf_keras.layers.Layer):
         @track_tf1_style_variables

@@ -177,7 +177,7 @@ def _train(spec, strategy, chief, write_dir):
     evaluate = _make_evaluator(layer, spec, strategy) if spec.eval_data is not None else None
     result = {"start_step": _value(step), "losses": []}
     if evaluate is not None and _value(step) == 0:
-        result["initial_eval"] = _log_eval(evaluate, writers, 0)
+        result["initial_eval"] = _log_evaluation(evaluate, writers, 0)
 
     start_time, start_step = time.time(), _value(step)
     while _value(step) < spec.steps:
@@ -197,11 +197,11 @@ def _train(spec, strategy, chief, write_dir):
             _log_progress(current, spec, loss, optimizer, start_time, start_step, writers)
         if evaluate is not None and spec.eval_every and current % spec.eval_every == 0 \
                 and current != spec.steps:
-            _log_eval(evaluate, writers, current)
+            _log_evaluation(evaluate, writers, current)
     if _value(step) > start_step and _value(step) % spec.checkpoint_every:
         manager = _save(manager, _value(step), layer, optimizer, step)  # the end, between intervals
     if evaluate is not None:
-        result["final_eval"] = _log_eval(evaluate, writers, _value(step))
+        result["final_eval"] = _log_evaluation(evaluate, writers, _value(step))
     result["step"] = _value(step)
     # Every worker exports: reading batch-norm statistics (on-read variables)
     # is a collective; the others write into their scratch directory.
@@ -396,7 +396,7 @@ def _log_progress(current, spec, loss, optimizer, start_time, start_step, writer
     writers["train"].flush()
 
 
-def _log_eval(evaluate, writers, current):
+def _log_evaluation(evaluate, writers, current):
     metrics = evaluate()
     print(f"eval at step {current}: " + "  ".join(f"{k} {v:.4f}" for k, v in metrics.items()),
           flush=True)

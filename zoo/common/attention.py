@@ -17,14 +17,14 @@ BERT_NEGATIVE = -10000.0
 
 def split_heads(x, num_heads):
     """`[batch, length, depth]` -> `[batch, heads, length, depth / heads]`."""
-    batch, length, depth = _shape(x)
+    batch, length, depth = shape_list(x)
     x = tf.reshape(x, [batch, length, num_heads, depth // num_heads])
     return tf.transpose(x, [0, 2, 1, 3])
 
 
 def combine_heads(x):
     """`[batch, heads, length, depth_per_head]` -> `[batch, length, heads * depth_per_head]`."""
-    batch, heads, length, depth = _shape(x)
+    batch, heads, length, depth = shape_list(x)
     return tf.reshape(tf.transpose(x, [0, 2, 1, 3]), [batch, length, heads * depth])
 
 
@@ -102,16 +102,14 @@ def get_timing_signal_1d(length, channels, min_timescale=1.0, max_timescale=1.0e
 
 def add_timing_signal_1d(x, min_timescale=1.0, max_timescale=1.0e4, start_index=0):
     """`x [batch, length, channels]` plus tensor2tensor's timing signal."""
-    _, length, channels = _shape(x)
+    _, length, channels = shape_list(x)
     return x + tf.cast(get_timing_signal_1d(length, channels, min_timescale, max_timescale,
                                             start_index), x.dtype)
 
 
-def _shape(x):
+def shape_list(x):
     """Static dimensions where known, dynamic ones elsewhere (tensor2tensor's `shape_list`)."""
     static = x.shape.as_list()
     dynamic = tf.shape(x)
     return [dim if dim is not None else dynamic[i] for i, dim in enumerate(static)]
 
-
-shape_list = _shape
