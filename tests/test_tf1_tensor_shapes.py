@@ -36,8 +36,10 @@ SCRIPT = textwrap.dedent("""
             initial = decoder_cell.zero_state(4, tf.float32).clone(
                 cell_state=seq2seq.tile_batch(state[0], 2))
             embedding = v1.get_variable("embedding", [7, 3])
+            # End token -1 is never chosen: the decode always runs maximum_iterations
+            # (with 1, random weights sometimes ended every beam early).
             decoder = seq2seq.BeamSearchDecoder(decoder_cell, embedding, tf.zeros([2], tf.int32),
-                                                1, initial, beam_width=2,
+                                                -1, initial, beam_width=2,
                                                 output_layer=v1.layers.Dense(7))
             outputs, _, _ = seq2seq.dynamic_decode(decoder, maximum_iterations=3)
             return outputs.predicted_ids
