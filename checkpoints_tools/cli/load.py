@@ -1,4 +1,4 @@
-"""tf1track-load: load a TF1 checkpoint into a zoo model and write TF2 artifacts.
+r"""tf1track-load: load a TF1 checkpoint into a zoo model and write TF2 artifacts.
 
     tf1track-load --model=NAME --config=JSON_OR_FILE --checkpoint=PATH --output_dir=DIR
                   [--assignment_map=JSON] [--skip=REGEX ...] [--nostrict] [--overwrite]
@@ -12,9 +12,9 @@ accepted as is, and repeated `--config` values merge in order:
 
     tf1track-load --model=transformer --config=hparams.json \
                   --config='{"vocab_size": 8190}' --checkpoint=model.ckpt-1 --output_dir=out/
- The model is loaded by TF1 name (strictly unless
-`--nostrict`), the load report is printed and written to
-`DIR/load_report.txt`, and DIR receives a TF2 checkpoint (`tf2_checkpoint/`)
+
+The model is loaded by TF1 name (strictly unless `--nostrict`), the load
+report is printed and written to `DIR/load_report.txt`, and DIR receives a TF2 checkpoint (`tf2_checkpoint/`)
 and a SavedModel (`saved_model/`) with a `serving_default` signature, only
 when all of it is written. A strict failure prints one problem per line (and
 the `--assignment_map` that fixes a checkpoint saved under another scope).
