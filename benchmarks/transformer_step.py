@@ -25,7 +25,7 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from timing import median_seconds  # noqa: E402  (benchmarks/ is the script's directory)
+from timing import interleaved_median_seconds, median_seconds  # noqa: E402  (benchmarks/ is the script's directory)
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
@@ -82,9 +82,10 @@ def measure_bert(rounds):
             hub.trainable_variables,
             lambda training: hub(hub_inputs, training=training)["sequence_output"]),
     }
-    return {name: {"forward": median_seconds(forward, rounds),
-                   "step": median_seconds(step, rounds)}
-            for name, (step, forward) in runs.items()}
+    # zoo and keras-hub alternate within every round (see `interleaved_median_seconds`).
+    forward = interleaved_median_seconds({name: f for name, (_, f) in runs.items()}, rounds)
+    step = interleaved_median_seconds({name: s for name, (s, _) in runs.items()}, rounds)
+    return {name: {"forward": forward[name], "step": step[name]} for name in runs}
 
 
 def _uncached_greedy(layer):
