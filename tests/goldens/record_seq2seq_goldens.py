@@ -40,6 +40,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from seq2seq_cases import BATCH, CASES, EMBED, MEMORY_DEPTH, MEMORY_TIME, VOCAB  # noqa: E402
+from beam_reference import score_step  # noqa: E402
 from tf1_session import load_values, random_values, record_all  # noqa: E402
 
 OUT_DIR = pathlib.Path(__file__).resolve().parent / "seq2seq"
@@ -118,7 +119,7 @@ def score_and_align(case, query, keys, memory_length):
                 score = tf.reduce_sum(normed_v * tf.tanh(keys + processed + b), [2])
             else:
                 score = tf.reduce_sum(v * tf.tanh(keys + processed), [2])
-    mask = tf.sequence_mask(memory_length, MEMORY_TIME)
+    mask = tf.sequence_mask(memory_length, tf.shape(keys)[1])
     score = tf.where(mask, score, -np.inf * tf.ones_like(score))
     return tf.nn.softmax(score)
 
@@ -171,18 +172,8 @@ def beam_reference(case, memory, memory_length):
                                             case["attention_layer_size"], use_bias=False,
                                             name="attention_layer", reuse=v1.AUTO_REUSE)
             logits = tf.reshape(output_layer(attention), [BATCH, k, VOCAB])
-            step = tf.nn.log_softmax(logits)
-            end_row = tf.one_hot(end, VOCAB, on_value=0.0, off_value=np.finfo(np.float32).min)
-            step = tf.where(tf.tile(finished[:, :, None], [1, 1, VOCAB]),
-                            tf.broadcast_to(end_row, [BATCH, k, VOCAB]), step)
-            total = log_probs[:, :, None] + step
-            add = tf.cast(tf.logical_not(finished), tf.int64)[:, :, None] * tf.constant(
-                [0 if w == end else 1 for w in range(VOCAB)], tf.int64)
-            new_lengths = lengths[:, :, None] + add
-            weight = case["length_penalty_weight"]
-            penalty = (((5.0 + tf.cast(new_lengths, tf.float32)) ** weight) / (6.0 ** weight)
-                       if weight else 1.0)
-            scores = total / penalty
+            scores, total, new_lengths = score_step(logits, log_probs, finished, lengths, end,
+                                                    case["length_penalty_weight"])
             coverage_weight = case.get("coverage_penalty_weight", 0.0)
             if coverage_weight:
                 live = tf.cast(tf.logical_not(finished), tf.float32)[:, :, None]

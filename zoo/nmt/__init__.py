@@ -1,0 +1,1 @@
+"""tensorflow/nmt's seq2seq models (attention, GNMT) with their original variable names."""
