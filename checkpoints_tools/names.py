@@ -21,7 +21,11 @@ OPTIMIZER_STATE_PATTERNS = (
     r"|LAMB|Nadam|Adafactor|AdamWeightDecayOptimizer|ExponentialMovingAverage)(_\d+)?$",
     r"(^|/)(beta1_power|beta2_power)(_\d+)?$",
 )
-STEP_PATTERNS = (r"(^|/)global_step$",)
+STEP_PATTERNS = (
+    r"(^|/)global_step$",
+    # tensorflow/nmt's step counter is a bare `tf.Variable(0, trainable=False)`.
+    r"^Variable(_\d+)?$",
+)
 BOOKKEEPING_PATTERNS = (
     r"^_CHECKPOINTABLE_OBJECT_GRAPH$",  # TF2 object graph, not a weight
     r"^losses_avg/", r"^train_stats/",  # tensor2tensor's running metrics

@@ -35,7 +35,14 @@ class LSTMStateTuple(collections.namedtuple("LSTMStateTuple", ("c", "h"))):
 
 
 def batch_shape(batch_size, size):
-    """`[batch_size] + size` as a shape, whether `batch_size` is a number or a tensor."""
+    """`[batch_size] + size` as a shape, whether `batch_size` or `size` is a number or a tensor.
+
+    A tensor `size` is a dynamic length (e.g. an attention mechanism's
+    alignments over memory of unknown time), as TF1's `_concat` allowed.
+    """
+    if tf.is_tensor(size):
+        size = tf.reshape(tf.cast(size, tf.int32), [-1])
+        return tf.concat([tf.reshape(tf.cast(batch_size, tf.int32), [1]), size], 0)
     shape = tf.TensorShape(size).as_list()
     if not tf.is_tensor(batch_size):
         return [batch_size] + shape
