@@ -18,15 +18,13 @@ Run: python benchmarks/resnet_step.py [--rounds 7]
 """
 
 import argparse
-import importlib.util
 import json
 import os
-import subprocess
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from timing import median_seconds  # noqa: E402  (benchmarks/ is the script's directory)
+from timing import median_seconds, run_tf1_side  # noqa: E402  (benchmarks/ is the script's directory)
 
 BATCH, SIZE, CLASSES, LEARNING_RATE = 8, 224, 1000, 0.01
 
@@ -113,12 +111,6 @@ def measure_tf1_session(rounds):
                 "forward": median_seconds(lambda: session.run(eval_logits), rounds)}}
 
 
-def _tf1_python():
-    if importlib.util.find_spec("tf_slim") and importlib.util.find_spec("tf_keras"):
-        return sys.executable
-    return os.environ.get("TF1TRACK_TF1_PYTHON")
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
@@ -127,15 +119,10 @@ def main():
     if args.tf1_session_only:
         print(json.dumps(measure_tf1_session(args.rounds)))
         return
-    results = {}
-    python = _tf1_python()
-    if python:
-        env = dict(os.environ, TF_USE_LEGACY_KERAS="1")
-        out = subprocess.run([python, __file__, "--rounds", str(args.rounds),
-                              "--tf1-session-only"], env=env, capture_output=True, text=True,
-                             check=True).stdout
-        results.update(json.loads(out.strip().splitlines()[-1]))
-    else:
+    results = run_tf1_side(__file__, ["--rounds", str(args.rounds), "--tf1-session-only"],
+                           ("tf_slim", "tf_keras"))
+    if results is None:
+        results = {}
         print("TF1 Session run skipped: no Python with tf-slim and tf-keras "
               "(set TF1TRACK_TF1_PYTHON)")
     results.update(measure_tf2(args.rounds))

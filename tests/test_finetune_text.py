@@ -1,4 +1,4 @@
-"""tf1track-finetune for the text families: BERT sentence classification, t2t translation.
+"""tf1track-finetune for the text families: BERT classification, t2t and nmt translation.
 
 Each runs its shipped smoke config (configs/smoke/*_generated.gin): a tiny
 model started from a checkpoint recorded from the upstream code, fine-tuned
@@ -62,6 +62,40 @@ def test_transformer_translation_learns_and_resumes(tmp_path, gin_config):
     assert resumed["start_step"] == 20 and resumed["step"] == 40
     assert resumed["final_eval"]["loss"] < first["initial_eval"]["loss"]
     assert (tmp_path / "run" / "export" / "tf1" / "model.ckpt.index").is_file()
+
+
+def test_nmt_translation_learns_resumes_and_serves(tmp_path, gin_config):
+    data_dir = tmp_path / "nmt_parallel"
+    bindings = (f'generated_nmt_parallel_text.root_dir = "{data_dir}"',
+                f'SRC_VOCAB = "{data_dir}/vocab.en"', f'TGT_VOCAB = "{data_dir}/vocab.de"')
+    first = _run("nmt_translate_generated.gin", tmp_path, *bindings, "finetune.steps = 20")
+    losses = first["losses"]
+    assert first["step"] == 20 and np.mean(losses[-5:]) < np.mean(losses[:5]), losses
+    gin.clear_config()
+    resumed = _run("nmt_translate_generated.gin", tmp_path, *bindings, "finetune.steps = 40")
+    assert resumed["start_step"] == 20 and resumed["step"] == 40
+    assert resumed["final_eval"]["loss"] < first["initial_eval"]["loss"]
+    assert json.loads((tmp_path / "run" / "run.json").read_text())["model"] == "nmt"
+    served = run_saved_model(tmp_path / "run" / "export" / "saved_model", {
+        "source": np.array([[3, 4, 5]], np.int32), "source_lengths": np.array([3], np.int32),
+        "target_input": np.array([[1, 6, 7, 8]], np.int32),
+        "target_lengths": np.array([4], np.int32)})
+    assert served["output"].shape == (1, 4, 13)  # the teacher-forced logits
+
+
+def test_nmt_translate_folder_reads_nmt_vocab_files(tmp_path):
+    source = generated_text.generated_nmt_parallel_text(root_dir=str(tmp_path / "p"))
+    words = (tmp_path / "p" / "en.train.txt").read_text().splitlines()[0].split()
+    vocab = (tmp_path / "p" / "vocab.en").read_text().split()
+    ids, targets = next(iter(source.make()))
+    assert ids.numpy().tolist() == [vocab.index(w) for w in words]
+    assert len(targets.numpy()) == len(words)  # word for word; no <s>, </s> yet
+    (tmp_path / "en.train.txt").write_text("one\n")
+    (tmp_path / "de.train.txt").write_text("ein\n")
+    with pytest.raises(FinetuneConfigError, match="nmt vocabulary .*missing.vocab"):
+        data.nmt_translate_folder(root_dir=str(tmp_path), language_pair=("en", "de"),
+                                  src_vocab_file=str(tmp_path / "missing.vocab"),
+                                  tgt_vocab_file=str(tmp_path / "p" / "vocab.de"))
 
 
 def test_text_sources_refuse_bad_folders_with_one_clear_error(tmp_path):

@@ -194,13 +194,7 @@ def t2t_translate_folder(root_dir=gin.REQUIRED, split="train", language_pair=gin
     encoded = [[encoder.encode(text, add_eos=True) for text in texts]
                for texts in (sources, targets)]
 
-    def padded(rows):
-        matrix = np.zeros([len(rows), max(map(len, rows))], np.int32)
-        for i, row in enumerate(rows):
-            matrix[i, :len(row)] = row
-        return matrix, np.array([len(row) for row in rows], np.int32)
-
-    (inputs, input_lengths), (outputs, output_lengths) = map(padded, encoded)
+    (inputs, input_lengths), (outputs, output_lengths) = map(_padded, encoded)
 
     def make():
         return tf.data.Dataset.from_tensor_slices(
@@ -208,6 +202,60 @@ def t2t_translate_folder(root_dir=gin.REQUIRED, split="train", language_pair=gin
                 lambda x, nx, y, ny: (x[:nx], y[:ny]))
 
     return Source(f"translate:{root}/{split}", make, len(sources))
+
+
+@gin.configurable
+def nmt_translate_folder(root_dir=gin.REQUIRED, split="train", language_pair=gin.REQUIRED,
+                         src_vocab_file=gin.REQUIRED, tgt_vocab_file=gin.REQUIRED, sos="<s>",
+                         eos="</s>"):
+    """Parallel text encoded with tensorflow/nmt vocabulary files (`vocab.<lang>`), as nmt.
+
+    `root_dir/<lang>.<split>.txt` as `translate_folder`; sentences are split
+    on spaces and looked up as nmt's tables do (unknown words: `<unk>`, 0;
+    `<unk>`, `<s>`, `</s>` put in front of a file that lacks them). Yields
+    `(source ids, target ids)` without `<s>`/`</s>` (`preprocessing.nmt_translate`
+    adds them). Encoded once, in Python, so the pipeline's position can be
+    checkpointed.
+
+    Raises:
+      FinetuneConfigError: for a missing file, a bad vocabulary, or files of
+        different line counts.
+    """
+    from zoo.nmt import vocab  # pylint: disable=import-outside-toplevel
+    root = pathlib.Path(root_dir)
+    paths = [root / f"{lang}.{split}.txt" for lang in language_pair]
+    missing = [str(path) for path in paths if not path.is_file()]
+    if missing:
+        raise FinetuneConfigError(f"translate folder {root}: missing {', '.join(missing)}.")
+    tables = []
+    for path in (src_vocab_file, tgt_vocab_file):
+        try:
+            tokens = vocab.read_vocab(path, sos, eos)
+        except (OSError, ValueError) as error:
+            raise FinetuneConfigError(f"nmt vocabulary {path}: {error}") from None
+        tables.append({token: i for i, token in enumerate(tokens)})
+    sources, targets = (_read_lines(path) for path in paths)
+    if len(sources) != len(targets):
+        raise FinetuneConfigError(f"translate folder {root}: {paths[0].name} has {len(sources)} "
+                                  f"lines, {paths[1].name} {len(targets)}.")
+    encoded = [[[table.get(word, vocab.UNK_ID) for word in text.split()] for text in texts]
+               for table, texts in zip(tables, (sources, targets))]
+    (inputs, input_lengths), (outputs, output_lengths) = map(_padded, encoded)
+
+    def make():
+        return tf.data.Dataset.from_tensor_slices(
+            (inputs, input_lengths, outputs, output_lengths)).map(
+                lambda x, nx, y, ny: (x[:nx], y[:ny]))
+
+    return Source(f"nmt_translate:{root}/{split}", make, len(sources))
+
+
+def _padded(rows):
+    """Ragged id lists as a zero-padded `[rows, longest]` matrix and the lengths."""
+    matrix = np.zeros([len(rows), max([1] + list(map(len, rows)))], np.int32)
+    for i, row in enumerate(rows):
+        matrix[i, :len(row)] = row
+    return matrix, np.array([len(row) for row in rows], np.int32)
 
 
 @gin.configurable

@@ -47,20 +47,42 @@ def generated_parallel_text(root_dir=gin.REQUIRED, split="train", examples=160, 
     """Toy `en`-`de` parallel text and a t2t subword vocabulary `vocab.subwords` in `root_dir`."""
 
     def write(directory):
-        rng = np.random.default_rng(seed)
         words = sorted(_DICTIONARY)
         letters = sorted(set("".join(words) + "".join(_DICTIONARY.values())))
         subtokens = ["<pad>", "<EOS>"] + [f"{w}_" for w in words] + \
             [f"{w}_" for w in sorted(_DICTIONARY.values())] + letters + ["_"]
         (directory / "vocab.subwords").write_text("".join(f"'{t}'\n" for t in subtokens))
-        for name, count in (("train", examples), ("test", examples // 4)):
-            sentences = [list(rng.choice(words, rng.integers(2, 6))) for _ in range(count)]
-            (directory / f"en.{name}.txt").write_text(
-                "\n".join(" ".join(s) for s in sentences) + "\n")
-            (directory / f"de.{name}.txt").write_text(
-                "\n".join(" ".join(_DICTIONARY[w] for w in s) for s in sentences) + "\n")
+        _write_parallel_text(directory, examples, seed)
 
     root = data.write_once(root_dir, write)
     return data.t2t_translate_folder(root_dir=str(root), split=split,
                                      language_pair=("en", "de"),
                                      vocab_file=str(root / "vocab.subwords"))
+
+
+@gin.configurable
+def generated_nmt_parallel_text(root_dir=gin.REQUIRED, split="train", examples=160, seed=0):
+    """The toy `en`-`de` parallel text with tensorflow/nmt vocab files `vocab.en`, `vocab.de`."""
+
+    def write(directory):
+        for lang, words in (("en", sorted(_DICTIONARY)), ("de", sorted(_DICTIONARY.values()))):
+            (directory / f"vocab.{lang}").write_text(
+                "".join(f"{w}\n" for w in ["<unk>", "<s>", "</s>"] + words))
+        _write_parallel_text(directory, examples, seed)
+
+    root = data.write_once(root_dir, write)
+    return data.nmt_translate_folder(root_dir=str(root), split=split, language_pair=("en", "de"),
+                                     src_vocab_file=str(root / "vocab.en"),
+                                     tgt_vocab_file=str(root / "vocab.de"))
+
+
+def _write_parallel_text(directory, examples, seed):
+    """`en.<split>.txt` / `de.<split>.txt`: 2-5 random words translated word for word."""
+    rng = np.random.default_rng(seed)
+    words = sorted(_DICTIONARY)
+    for name, count in (("train", examples), ("test", examples // 4)):
+        sentences = [list(rng.choice(words, rng.integers(2, 6))) for _ in range(count)]
+        (directory / f"en.{name}.txt").write_text(
+            "\n".join(" ".join(s) for s in sentences) + "\n")
+        (directory / f"de.{name}.txt").write_text(
+            "\n".join(" ".join(_DICTIONARY[w] for w in s) for s in sentences) + "\n")

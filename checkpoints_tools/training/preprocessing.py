@@ -90,3 +90,22 @@ def t2t_translate(inputs, targets, seed, training, *, max_length=256):
     del seed, training
     inputs, targets = inputs[:max_length], targets[:max_length]
     return {"inputs": inputs, "targets": targets}, targets
+
+
+@gin.configurable
+def nmt_translate(source, target, seed, training, *, sos_id=1, eos_id=2, src_max_len=50,
+                  tgt_max_len=50):
+    """An nmt pair as its iterator builds it: the model's four inputs and the labels.
+
+    Sources and targets are cut to `src_max_len` / `tgt_max_len` (nmt's
+    hparams of those names); `target_input` is `<s>` + target and the label
+    `target_output` is target + `</s>` (ids of nmt's vocab order: 1 and 2).
+    """
+    del seed, training
+    source, target = source[:src_max_len], target[:tgt_max_len]
+    target_input = tf.concat([[sos_id], target], 0)
+    target_output = tf.concat([target, [eos_id]], 0)
+    lengths = tf.size(target_input, out_type=tf.int32)
+    return ({"source": source, "source_lengths": tf.size(source, out_type=tf.int32),
+             "target_input": target_input, "target_lengths": lengths},
+            {"target_output": target_output, "target_lengths": lengths})

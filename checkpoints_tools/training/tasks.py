@@ -82,6 +82,39 @@ class SequenceToSequence:
         return tf.reduce_sum(losses), tf.reduce_sum(correct), tf.reduce_sum(weights)
 
 
+@dataclasses.dataclass(frozen=True)
+class NmtCrossEntropy:
+    """tensorflow/nmt's `_compute_loss`: cross-entropy summed over each target's tokens.
+
+    Labels are `{"target_output": [batch, time], "target_lengths": [batch]}`
+    (nmt's iterator; id 0 is `<unk>`, not padding, so the lengths mask).
+    nmt divides the summed loss by the batch size: the per-example loss is a
+    sentence's sum. Evaluation reports the loss per token and the token accuracy.
+    """
+
+    name: str = "nmt_cross_entropy"
+
+    def _token_losses(self, labels, logits):
+        time = tf.shape(logits)[1]  # max(target_lengths) steps, as nmt's dynamic_decode
+        target_output = tf.cast(labels["target_output"][:, :time], tf.int32)
+        weights = tf.sequence_mask(labels["target_lengths"], time, logits.dtype)
+        losses = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=target_output,
+                                                                logits=logits)
+        return losses * weights, weights, target_output
+
+    def per_example_loss(self, labels, logits):
+        """Each target's summed token loss `[batch]` (nmt's loss before / batch size)."""
+        losses, _, _ = self._token_losses(labels, logits)
+        return tf.reduce_sum(losses, -1)
+
+    def eval_sums(self, labels, logits):
+        """`(token loss sum, correct tokens, tokens)` of a batch."""
+        losses, weights, target_output = self._token_losses(labels, logits)
+        correct = tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32), target_output),
+                          weights.dtype) * weights
+        return tf.reduce_sum(losses), tf.reduce_sum(correct), tf.reduce_sum(weights)
+
+
 @gin.configurable
 def classification():
     """The classification task (`finetune.task = @classification()`; the default)."""
@@ -92,3 +125,9 @@ def classification():
 def sequence_to_sequence(label_smoothing=0.1):
     """The sequence-to-sequence task (t2t's `label_smoothing`, 0.1 in its hparams)."""
     return SequenceToSequence(label_smoothing=label_smoothing)
+
+
+@gin.configurable
+def nmt_cross_entropy():
+    """tensorflow/nmt's loss (`finetune.task = @nmt_cross_entropy()`)."""
+    return NmtCrossEntropy()

@@ -18,6 +18,8 @@ UNK_ID = 0
 
 def read_vocab(path, sos="<s>", eos="</s>", check_special_token=True):
     """The tokens of an nmt vocabulary file, special tokens first (as `check_vocab`)."""
+    if not tf.io.gfile.exists(path):
+        raise ValueError(f"nmt: vocabulary file {path} does not exist.")
     with tf.io.gfile.GFile(path, "rb") as f:
         tokens = [line.decode("utf-8").strip() for line in f]
     if not tokens:
