@@ -27,7 +27,9 @@ TOLERANCE = dict(rtol=1e-5, atol=1e-5)
 
 
 def attention_mechanism(case, memory, memory_length):
-    """The case's Luong or Bahdanau mechanism over `memory`."""
+    """The case's Luong or Bahdanau mechanism over `memory` (a list for `mechanisms`)."""
+    if "mechanisms" in case:
+        return [attention_mechanism(m, memory, memory_length) for m in case["mechanisms"]]
     if case["mechanism"] == "luong":
         return seq2seq.LuongAttention(case["attention_units"], memory,
                                       memory_sequence_length=memory_length, scale=case["scale"])
@@ -36,8 +38,8 @@ def attention_mechanism(case, memory, memory_length):
                                      normalize=case["normalize"])
 
 
-def port(case, memory, decoder_inputs):
-    """The case with tf1track's seq2seq, as TF1 user code would write it."""
+def port(case, memory, decoder_inputs, output_time_major=False):
+    """The case with tf1track's seq2seq, as TF1 user code would write it (batch-major results)."""
     mechanism = attention_mechanism(case, memory,
                                     tf.constant(case["memory_length"], tf.int32))
     cell = seq2seq.AttentionWrapper(rnn_cell.BasicLSTMCell(case["units"]), mechanism,
@@ -55,20 +57,30 @@ def port(case, memory, decoder_inputs):
                                    output_layer=layers.Dense(VOCAB, use_bias=False,
                                                              name="output_projection"))
     outputs, state, lengths = seq2seq.dynamic_decode(
-        decoder, maximum_iterations=case.get("maximum_iterations"))
-    return {"rnn_output": outputs.rnn_output, "sample_id": outputs.sample_id,
-            "sequence_lengths": lengths, "final_attention": state.attention,
-            "alignment_history": state.alignment_history.stack()}
+        decoder, maximum_iterations=case.get("maximum_iterations"),
+        impute_finished=case.get("impute_finished", False), output_time_major=output_time_major)
+    if output_time_major:
+        outputs = tf.nest.map_structure(lambda x: tf.transpose(
+            x, [1, 0] + list(range(2, x.shape.rank))), outputs)
+    histories = state.alignment_history
+    histories = histories if isinstance(histories, tuple) else (histories,)
+    result = {"rnn_output": outputs.rnn_output, "sample_id": outputs.sample_id,
+              "sequence_lengths": lengths, "final_attention": state.attention}
+    for i, history in enumerate(histories):
+        result["alignment_history" + (f"_{i}" if i else "")] = history.stack()
+    return result
 
 
-@pytest.mark.parametrize("use_function", [False, True], ids=["eager", "tf_function"])
+@pytest.mark.parametrize("use_function, output_time_major",
+                         [(False, False), (True, False), (True, True)],
+                         ids=["eager", "tf_function", "tf_function_time_major"])
 @pytest.mark.parametrize("name", sorted(n for n, c in MANIFEST["cases"].items()
                                         if c["helper"] != "beam"))
-def test_seq2seq_matches_tf1_reference(name, use_function):
+def test_seq2seq_matches_tf1_reference(name, use_function, output_time_major):
     case = MANIFEST["cases"][name]
     with np.load(GOLDENS / f"{name}.npz", allow_pickle=False) as data:
         golden = {key: data[key] for key in data.files}
-    module = Runner(lambda memory, inputs: port(case, memory, inputs))
+    module = Runner(lambda memory, inputs: port(case, memory, inputs, output_time_major))
     memory, inputs = tf.constant(golden["memory"]), tf.constant(golden["decoder_inputs"])
     module(memory, inputs)
     variables = tf1track_core.tf1_variables(module)
@@ -86,7 +98,7 @@ def test_seq2seq_matches_tf1_reference(name, use_function):
 
     result, grads = (tf.function(step) if use_function else step)(memory, inputs)
     for key in ("rnn_output", "sample_id", "sequence_lengths", "alignment_history",
-                "final_attention"):
+                "alignment_history_1", "final_attention"):
         if key in golden:
             np.testing.assert_allclose(result[key].numpy(), golden[key], **TOLERANCE,
                                        err_msg=key)
@@ -127,27 +139,35 @@ def test_bad_input_is_named():
                                                 attention_layer_size=[2, 3]))()
 
 
-def beam_port(case, memory):
+def beam_port(case, memory, coverage_penalty_weight=None):
     """A beam-search case with tf1track's seq2seq, as TF1 (nmt-style) code would write it."""
+    if coverage_penalty_weight is None:
+        coverage_penalty_weight = case.get("coverage_penalty_weight", 0.0)
     k = case["beam_width"]
     tiled_memory = seq2seq.tile_batch(memory, k)
     tiled_length = seq2seq.tile_batch(tf.constant(case["memory_length"], tf.int32), k)
     mechanism = attention_mechanism(case, tiled_memory, tiled_length)
     cell = seq2seq.AttentionWrapper(rnn_cell.BasicLSTMCell(case["units"]), mechanism,
-                                    attention_layer_size=case["attention_layer_size"])
+                                    attention_layer_size=case["attention_layer_size"],
+                                    alignment_history=case.get("alignment_history", False))
     embedding = v1.get_variable("embedding", [VOCAB, EMBED])
     decoder = seq2seq.BeamSearchDecoder(
         cell, embedding, tf.fill([BATCH], case["start_token"]), case["end_token"],
         cell.zero_state(BATCH * k, tf.float32), k,
         output_layer=layers.Dense(VOCAB, use_bias=False, name="output_projection"),
         length_penalty_weight=case["length_penalty_weight"],
-        coverage_penalty_weight=case.get("coverage_penalty_weight", 0.0))
+        coverage_penalty_weight=coverage_penalty_weight)
     outputs, state, _ = seq2seq.dynamic_decode(decoder,
                                                maximum_iterations=case["maximum_iterations"])
     raw = outputs.beam_search_decoder_output
-    return {"predicted_ids": outputs.predicted_ids, "scores": raw.scores,
-            "step_ids": raw.predicted_ids, "parent_ids": raw.parent_ids,
-            "final_lengths": state.lengths}
+    result = {"predicted_ids": outputs.predicted_ids, "scores": raw.scores,
+              "step_ids": raw.predicted_ids, "parent_ids": raw.parent_ids,
+              "final_lengths": state.lengths}
+    if case.get("alignment_history"):
+        # finalize sorted the history along the beams' paths: a [time, batch * beam, memory]
+        # tensor, as TF1's reorder_tensor_arrays left it.
+        result["alignment_history"] = state.cell_state.alignment_history
+    return result
 
 
 BEAM_CASES = sorted(n for n, c in MANIFEST["cases"].items() if c["helper"] == "beam")
@@ -170,6 +190,42 @@ def test_beam_search_matches_tf1_reference(name, use_function):
     for key in ("step_ids", "parent_ids", "predicted_ids", "final_lengths"):
         np.testing.assert_array_equal(result[key].numpy(), golden[key], err_msg=key)
     np.testing.assert_allclose(result["scores"].numpy(), golden["scores"], **TOLERANCE)
+    if "alignment_history" in golden:
+        np.testing.assert_allclose(result["alignment_history"].numpy(),
+                                   golden["alignment_history"], **TOLERANCE)
+    if "scores_without_coverage" in golden:
+        # The same weights without the penalty decode as the reference did without it.
+        without = Runner(lambda memory: beam_port(case, memory, coverage_penalty_weight=0.0))
+        without(memory)
+        for var_name, variable in tf1track_core.tf1_variables(without).items():
+            variable.assign(golden["var:" + var_name])
+        result = without(memory)
+        for key in ("step_ids", "parent_ids", "predicted_ids", "final_lengths"):
+            np.testing.assert_array_equal(result[key].numpy(), golden[key + "_without_coverage"],
+                                          err_msg=key)
+        np.testing.assert_allclose(result["scores"].numpy(), golden["scores_without_coverage"],
+                                   **TOLERANCE)
+
+
+def test_the_decoder_goldens_exercise_what_they_claim():
+    """Finished beams are kept, the coverage penalty changes the search, entries stop apart."""
+    def golden(name):
+        with np.load(GOLDENS / f"{name}.npz", allow_pickle=False) as data:
+            return {key: data[key] for key in data.files}
+
+    cases = MANIFEST["cases"]
+    for name in BEAM_CASES:
+        lengths = golden(name)["final_lengths"]
+        assert (lengths < cases[name]["steps"]).any(), name  # some beam finished early
+    coverage = golden("beam_search_luong_coverage_penalty")
+    assert coverage["scores"].shape != coverage["scores_without_coverage"].shape or not \
+        np.allclose(coverage["scores"], coverage["scores_without_coverage"])
+    impute = golden("luong_greedy_impute_finished")
+    lengths = impute["sequence_lengths"]
+    assert lengths.min() < impute["sample_id"].shape[1]  # an entry finished, then imputed
+    assert (impute["rnn_output"][lengths.argmin(), lengths.min():] == 0).all()
+    assert "alignment_history_1" in golden("two_mechanisms_training")
+    assert "alignment_history" in golden("beam_search_bahdanau_length_penalty")
 
 
 def test_length_penalty_and_gather_tree_by_hand():

@@ -47,21 +47,47 @@ OUT_DIR = pathlib.Path(__file__).resolve().parent / "seq2seq"
 v1 = tf.compat.v1
 
 
+def mechanisms_of(case):
+    """The case's attention mechanisms: its `mechanisms` list, or the one it describes."""
+    return case.get("mechanisms") or [case]
+
+
+def attention_sizes(case):
+    """Each mechanism's attention size (its attention layer's, or the memory depth)."""
+    sizes = case["attention_layer_size"]
+    sizes = sizes if isinstance(sizes, list) else [sizes]
+    return [size or MEMORY_DEPTH for size in sizes]
+
+
 def reference(case, memory, memory_length, decoder_inputs, decoder_length):
-    """The TF1 graph of one case; returns per-step tensors (unrolled)."""
+    """The TF1 graph of one case; returns per-step tensors (unrolled).
+
+    Several mechanisms (`mechanisms`) each have their memory layer
+    (`memory_layer`, `memory_layer_1`, ... as TF1's layers uniquify) and
+    attention layer; the attention is their concatenation. With
+    `impute_finished`, entries finished before a step emit zeros and keep
+    their state (c, h, attention), while their next input still comes from
+    the step's sample, as contrib's dynamic_decode and helpers did.
+    """
     units = case["units"]
     values = memory * tf.expand_dims(tf.sequence_mask(memory_length, MEMORY_TIME, tf.float32), -1)
-    keys = v1.layers.dense(values, case["attention_units"], use_bias=False, name="memory_layer")
+    mechanisms = mechanisms_of(case)
+    # contrib builds one `Dense(name="memory_layer")` object per mechanism; TF1 scopes the
+    # second and later `memory_layer_1`, ... (the same for the attention layers).
+    keys = [v1.layers.dense(values, m["attention_units"], use_bias=False,
+                            name="memory_layer" + (f"_{i}" if i else ""))
+            for i, m in enumerate(mechanisms)]
     embedding = (v1.get_variable("embedding", [VOCAB, EMBED])
                  if case["helper"] == "greedy" else None)
     steps = case.get("maximum_iterations") or int(max(case["decoder_length"]))
-    per_step = {"rnn_output": [], "sample_id": [], "finished": [], "alignments": []}
+    per_step = {"rnn_output": [], "sample_id": [], "finished": [], "alignments": [],
+                "attention": []}
+    impute = case.get("impute_finished", False)
     with v1.variable_scope("decoder"):
         with v1.variable_scope("attention_wrapper"):
             cell = v1.nn.rnn_cell.BasicLSTMCell(units)
             state = cell.zero_state(BATCH, tf.float32)
-            attention_size = case["attention_layer_size"] or MEMORY_DEPTH
-            attention = tf.zeros([BATCH, attention_size])
+            attention = tf.zeros([BATCH, sum(attention_sizes(case))])
         output_layer = v1.layers.Dense(VOCAB, use_bias=False, name="output_projection")
         if case["helper"] == "greedy":
             inputs = tf.nn.embedding_lookup(embedding, tf.fill([BATCH], case["start_token"]))
@@ -70,18 +96,32 @@ def reference(case, memory, memory_length, decoder_inputs, decoder_length):
         finished = tf.zeros([BATCH], tf.bool)
         for t in range(steps):
             with v1.variable_scope("attention_wrapper", reuse=v1.AUTO_REUSE):
-                cell_output, state = cell(tf.concat([inputs, attention], -1), state)
-                alignments = score_and_align(case, cell_output, keys, memory_length)
-                context = tf.squeeze(tf.matmul(tf.expand_dims(alignments, 1), values), [1])
-                if case["attention_layer_size"]:
-                    attention = v1.layers.dense(tf.concat([cell_output, context], 1),
-                                                case["attention_layer_size"], use_bias=False,
-                                                name="attention_layer", reuse=v1.AUTO_REUSE)
-                else:
-                    attention = context
-            output = attention if case["output_attention"] else cell_output
+                cell_output, new_state = cell(tf.concat([inputs, attention], -1), state)
+                attentions, all_alignments = [], []
+                for i, (m, k) in enumerate(zip(mechanisms, keys)):
+                    alignments = score_and_align(m, cell_output, k, memory_length)
+                    context = tf.squeeze(tf.matmul(tf.expand_dims(alignments, 1), values), [1])
+                    size = (case["attention_layer_size"][i] if "mechanisms" in case
+                            else case["attention_layer_size"])
+                    attentions.append(v1.layers.dense(
+                        tf.concat([cell_output, context], 1), size, use_bias=False,
+                        name="attention_layer" + (f"_{i}" if i else ""), reuse=v1.AUTO_REUSE)
+                        if size else context)
+                    all_alignments.append(alignments)
+                new_attention = tf.concat(attentions, 1)
+            output = new_attention if case["output_attention"] else cell_output
             logits = output_layer(output)
             sample = tf.argmax(logits, axis=-1, output_type=tf.int32)
+            if impute:  # finished before this step: zeros out, state kept
+                keep = finished[:, None]
+                new_state = tf.nest.map_structure(lambda new, old: tf.where(keep, old, new),
+                                                  new_state, state)
+                new_attention = tf.where(keep, attention, new_attention)
+                emitted_logits = tf.where(keep, tf.zeros_like(logits), logits)
+                emitted_sample = tf.where(finished, tf.zeros_like(sample), sample)
+            else:
+                emitted_logits, emitted_sample = logits, sample
+            state, attention = new_state, new_attention
             if case["helper"] == "greedy":
                 step_finished = tf.equal(sample, case["end_token"])
                 inputs = tf.nn.embedding_lookup(embedding, sample)
@@ -90,11 +130,17 @@ def reference(case, memory, memory_length, decoder_inputs, decoder_length):
                 if t + 1 < decoder_inputs.shape[1]:
                     inputs = decoder_inputs[:, t + 1]
             finished = tf.logical_or(finished, step_finished)
-            for key, value in (("rnn_output", logits), ("sample_id", sample),
-                               ("finished", finished), ("alignments", alignments)):
+            for key, value in (("rnn_output", emitted_logits), ("sample_id", emitted_sample),
+                               ("finished", finished), ("alignments", all_alignments),
+                               ("attention", attention)):
                 per_step[key].append(value)
-        per_step["final_attention"] = attention
     return per_step
+
+
+def scale_end_token(case, values):
+    """A larger end-token column of the output projection (`eos_scale`), so decodes end early."""
+    if case.get("eos_scale"):
+        values["decoder/output_projection/kernel"][:, case["end_token"]] *= case["eos_scale"]
 
 
 def score_and_align(case, query, keys, memory_length):
@@ -196,8 +242,8 @@ def beam_reference(case, memory, memory_length):
             inputs = tf.nn.embedding_lookup(embedding, tf.reshape(words, [-1]))
             for key, value in (("scores", top_scores), ("predicted_ids", words),
                                ("parent_ids", parents), ("finished", finished),
-                               ("lengths", lengths)):
-                per_step[key].append(value)
+                               ("lengths", lengths), ("alignments", alignments)):
+                per_step.setdefault(key, []).append(value)
     return per_step
 
 
@@ -220,36 +266,69 @@ def backtrack(step_ids, parent_ids, max_lengths, end):
     return out
 
 
-def record_beam(name, case, seed):
-    rng = np.random.default_rng(seed)
-    memory_value = rng.normal(size=(BATCH, MEMORY_TIME, MEMORY_DEPTH)).astype(np.float32)
+def run_beam(case, memory_value, rng=None, values=None):
+    """`(per-step values, variables' op names, values)` of the beam reference in a Session."""
     graph = tf.Graph()
     with graph.as_default():
         per_step = beam_reference(case, tf.constant(memory_value),
                                   tf.constant(case["memory_length"], tf.int32))
         variables = v1.global_variables()
-        values = random_values(variables, rng, scale=0.8)
+        if values is None:
+            values = random_values(variables, rng, scale=0.8)
+            scale_end_token(case, values)
         with v1.Session(graph=graph) as session:
             load_values(session, variables, values)
-            fetched = session.run(per_step)
+            return session.run(per_step), [v.op.name for v in variables], values
+
+
+def sort_array_beams(history, parent_ids, lengths, beam_width):
+    """contrib's `gather_tree_from_array` in NumPy: per-step `[batch * beam, ...]` values
+    reordered along each final beam's path (a beam's own entry past its length)."""
+    steps, batch, _ = parent_ids.shape
+    beam_ids = np.tile(np.arange(beam_width)[None, None], [steps, batch, 1])
+    sorted_ids = backtrack(beam_ids, parent_ids, lengths.max(axis=1), beam_width + 1)
+    in_bound = np.arange(steps)[:, None, None] < lengths[None]
+    sorted_ids = np.where(in_bound, sorted_ids, beam_ids)
+    rows = np.arange(batch)[None, :, None] * beam_width + sorted_ids
+    return history[np.arange(steps)[:, None], rows.reshape(steps, -1)]
+
+
+def _beam_arrays(fetched, case, suffix=""):
     finished = np.stack(fetched["finished"])  # [steps, batch, beam]
     all_done = np.flatnonzero(finished.reshape(len(finished), -1).all(axis=1))
     steps = int(all_done[0]) + 1 if all_done.size else len(finished)
     step_ids = np.stack(fetched["predicted_ids"])[:steps]
     parent_ids = np.stack(fetched["parent_ids"])[:steps]
     final_lengths = fetched["lengths"][steps - 1]
-    arrays = {"memory": memory_value, "decoder_inputs": np.zeros([BATCH, 1, EMBED], np.float32),
-              "scores": np.stack(fetched["scores"], 1)[:, :steps],
+    arrays = {"scores": np.stack(fetched["scores"], 1)[:, :steps],
               "step_ids": np.stack(fetched["predicted_ids"], 1)[:, :steps],
-              "parent_ids": np.stack(fetched["parent_ids"], 1)[:, :steps]}
-    arrays["final_lengths"] = final_lengths
-    arrays["predicted_ids"] = np.transpose(
-        backtrack(step_ids, parent_ids, final_lengths.max(axis=1), case["end_token"]), [1, 0, 2])
+              "parent_ids": np.stack(fetched["parent_ids"], 1)[:, :steps],
+              "final_lengths": final_lengths,
+              "predicted_ids": np.transpose(backtrack(step_ids, parent_ids,
+                                                      final_lengths.max(axis=1),
+                                                      case["end_token"]), [1, 0, 2])}
+    if case.get("alignment_history"):
+        arrays["alignment_history"] = sort_array_beams(
+            np.stack(fetched["alignments"])[:steps], parent_ids, final_lengths,
+            case["beam_width"])
+    return {key + suffix: value for key, value in arrays.items()}, steps
+
+
+def record_beam(name, case, seed):
+    rng = np.random.default_rng(seed)
+    memory_value = rng.normal(size=(BATCH, MEMORY_TIME, MEMORY_DEPTH)).astype(np.float32)
+    fetched, variables, values = run_beam(case, memory_value, rng=rng)
+    arrays, steps = _beam_arrays(fetched, case)
+    arrays.update(memory=memory_value, decoder_inputs=np.zeros([BATCH, 1, EMBED], np.float32))
+    if case.get("compare_without_coverage"):
+        # The same weights without the penalty: the recorded scores must change with it.
+        without, _, _ = run_beam({**case, "coverage_penalty_weight": 0.0}, memory_value,
+                                 values=values)
+        arrays.update(_beam_arrays(without, case, suffix="_without_coverage")[0])
     for v in variables:
-        arrays["var:" + v.op.name] = values[v.op.name]
+        arrays["var:" + v] = values[v]
     np.savez(OUT_DIR / f"{name}.npz", **arrays)
-    return {**case, "variables": [v.op.name for v in variables],
-            "trainable": [], "steps": steps}
+    return {**case, "variables": variables, "trainable": [], "steps": steps}
 
 
 def cut_at_all_finished(per_step_values):
@@ -279,19 +358,23 @@ def record(name, case, seed):
         loss_weights = rng.normal(size=logits.shape.as_list()).astype(np.float32)
         grads = tf.gradients(tf.reduce_sum(logits * loss_weights), trainable)
         values = random_values(variables, rng, scale=0.5)
+        scale_end_token(case, values)
         with v1.Session(graph=graph) as session:
             load_values(session, variables, values)
             fetched, grad_values = session.run([per_step, grads])
     steps, lengths = cut_at_all_finished(fetched)
+    alignments = [np.stack([a[i] for a in fetched["alignments"]])[:steps]
+                  for i in range(len(mechanisms_of(case)))]
     arrays = {
         "memory": memory_value, "decoder_inputs": decoder_value,
         "rnn_output": np.stack(fetched["rnn_output"], 1)[:, :steps],
         "sample_id": np.stack(fetched["sample_id"], 1)[:, :steps],
         "sequence_lengths": lengths,
-        "alignment_history": np.stack(fetched["alignments"])[:steps],
+        # The attention of the last step dynamic_decode runs.
+        "final_attention": fetched["attention"][steps - 1],
     }
-    if steps == len(fetched["rnn_output"]):
-        arrays["final_attention"] = fetched["final_attention"]
+    for i, history in enumerate(alignments):
+        arrays["alignment_history" + (f"_{i}" if i else "")] = history
     if case["helper"] == "training":
         arrays["loss_weights"] = loss_weights
         for v, g in zip(trainable, grad_values):

@@ -92,6 +92,37 @@ def gather_tree(step_ids, parent_ids, max_sequence_lengths, end_token):
     return tf.where(seen_end > 0, end_token, beams)
 
 
+def gather_tree_from_array(t, parent_ids, sequence_length):
+    """Stacked per-step `[max_time, batch * beam, ...]` values reordered along each beam's path.
+
+    Args:
+      t: the stacked TensorArray, `[max_time, batch * beam, ...]` or
+        `[max_time, batch, beam, ...]`.
+      parent_ids: `[max_time, batch, beam]`.
+      sequence_length: `[batch, beam]` final lengths; steps past a beam's
+        length keep that beam's own entry.
+
+    Returns:
+      `t`'s values, where the entry of beam k at step s comes from the beam
+      its final hypothesis went through at step s.
+    """
+    max_time, batch_size, beam_width = (tf.shape(parent_ids)[i] for i in range(3))
+    beam_ids = tf.tile(tf.range(beam_width)[tf.newaxis, tf.newaxis], [max_time, batch_size, 1])
+    max_sequence_lengths = tf.cast(tf.reduce_max(sequence_length, axis=1), tf.int32)
+    sorted_beam_ids = gather_tree(beam_ids, parent_ids, max_sequence_lengths,
+                                  end_token=beam_width + 1)
+    in_bound_steps = tf.transpose(tf.sequence_mask(sequence_length, maxlen=max_time),
+                                  [2, 0, 1])
+    sorted_beam_ids = tf.where(in_bound_steps, sorted_beam_ids, beam_ids)
+    time_ind = tf.tile(tf.reshape(tf.range(max_time), [-1, 1, 1]), [1, batch_size, beam_width])
+    batch_ind = tf.transpose(tf.tile(tf.reshape(tf.range(batch_size), [-1, 1, 1]),
+                                     [1, max_time, beam_width]), [1, 0, 2])
+    indices = tf.stack([time_ind, batch_ind, sorted_beam_ids], -1)
+    final_shape = tf.shape(t)
+    ordered = tf.gather_nd(tf.reshape(t, [max_time, batch_size, beam_width, -1]), indices)
+    return tf.reshape(ordered, final_shape)
+
+
 class BeamSearchDecoder:
     """Beam search over `cell`, for `dynamic_decode`.
 
@@ -116,7 +147,9 @@ class BeamSearchDecoder:
         self._coverage_penalty_weight = (
             None if tf.get_static_value(coverage_penalty_weight) == 0.0
             else coverage_penalty_weight)
-        del reorder_tensor_arrays  # alignment histories are left in decoding order
+        # TensorArrays in the cell state (alignment histories) are sorted along the
+        # beams' backtracked paths at the end, as TF1's finalize did.
+        self._reorder_tensor_arrays = reorder_tensor_arrays
         self._cell = cell
         self._output_layer = output_layer
         self._embedding_fn = (embedding if callable(embedding)
@@ -190,8 +223,29 @@ class BeamSearchDecoder:
         max_lengths = tf.cast(tf.reduce_max(final_state.lengths, axis=1), tf.int32)
         predicted_ids = gather_tree(outputs.predicted_ids, outputs.parent_ids, max_lengths,
                                     self._end_token)
+        if self._reorder_tensor_arrays:
+            final_state = final_state._replace(cell_state=tf.nest.map_structure(
+                lambda t: self._maybe_sort_array_beams(t, outputs.parent_ids,
+                                                       final_state.lengths),
+                final_state.cell_state))
         return FinalBeamSearchDecoderOutput(predicted_ids=predicted_ids,
                                             beam_search_decoder_output=outputs), final_state
+
+    def _maybe_sort_array_beams(self, t, parent_ids, sequence_length):
+        """A TensorArray of `[batch * beam, ...]` steps, stacked and sorted by beam path.
+
+        Anything else (tensors, TensorArrays of other element shapes) is
+        returned as it is, as TF1 did (it warned and kept them).
+        """
+        if not isinstance(t, tf.TensorArray):
+            return t
+        shape = t.element_shape
+        static_batch = self._static_batch()
+        if shape.rank is None or shape.rank < 1 or (
+                static_batch is not None and shape[0] is not None
+                and shape[0] != static_batch * self._beam_width):
+            return t
+        return gather_tree_from_array(t.stack(), parent_ids, sequence_length)
 
     def _beam_search_step(self, logits, next_cell_state, state):
         batch_size, beam_width = self._batch_size, self._beam_width
