@@ -5,7 +5,8 @@ how the recorder draws inputs. Together they cover uni, bi and gnmt
 encoders; no attention, luong, scaled_luong, bahdanau and normed_bahdanau;
 standard, gnmt and gnmt_v2 decoders; LSTM and GRU; residual layers;
 time-major and batch-major graphs; shared vocabularies; greedy and beam
-search with length and coverage penalties.
+search with length and coverage penalties; layer-normalized LSTMs and
+partitioned embeddings (TF1's "mod" lookup).
 """
 
 SOURCE_TIME = 6
@@ -46,6 +47,11 @@ CASES = {
                     src_vocab_size=11, tgt_vocab_size=13, beam_width=3,
                     length_penalty_weight=0.6),
         eos_scale=-4.0, source_lengths=[6, 4, 5], target_lengths=[5, 5, 2]),
+    "uni_layer_norm_lstm_partitioned_embeddings": dict(
+        config=dict(num_units=4, num_layers=2, encoder_type="uni", attention="scaled_luong",
+                    unit_type="layer_norm_lstm", num_embeddings_partitions=2,
+                    src_vocab_size=11, tgt_vocab_size=13, beam_width=2),
+        seed=6, eos_scale=3.0, source_lengths=[4, 6, 3], target_lengths=[5, 2, 3]),
 }
 
 SOS_ID, EOS_ID = 1, 2
