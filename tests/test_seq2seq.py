@@ -222,6 +222,9 @@ def test_the_decoder_goldens_exercise_what_they_claim():
         np.allclose(coverage["scores"], coverage["scores_without_coverage"])
     impute = golden("luong_greedy_impute_finished")
     lengths = impute["sequence_lengths"]
+    # Every entry reached the end token: decoding stopped before maximum_iterations.
+    assert impute["sample_id"].shape[1] < cases["luong_greedy_impute_finished"][
+        "maximum_iterations"]
     assert lengths.min() < impute["sample_id"].shape[1]  # an entry finished, then imputed
     assert (impute["rnn_output"][lengths.argmin(), lengths.min():] == 0).all()
     assert "alignment_history_1" in golden("two_mechanisms_training")

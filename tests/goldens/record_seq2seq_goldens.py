@@ -81,7 +81,7 @@ def reference(case, memory, memory_length, decoder_inputs, decoder_length):
                  if case["helper"] == "greedy" else None)
     steps = case.get("maximum_iterations") or int(max(case["decoder_length"]))
     per_step = {"rnn_output": [], "sample_id": [], "finished": [], "alignments": [],
-                "attention": []}
+                "attention": [], "output": []}
     impute = case.get("impute_finished", False)
     with v1.variable_scope("decoder"):
         with v1.variable_scope("attention_wrapper"):
@@ -132,9 +132,25 @@ def reference(case, memory, memory_length, decoder_inputs, decoder_length):
             finished = tf.logical_or(finished, step_finished)
             for key, value in (("rnn_output", emitted_logits), ("sample_id", emitted_sample),
                                ("finished", finished), ("alignments", all_alignments),
-                               ("attention", attention)):
+                               ("attention", attention), ("output", output)):
                 per_step[key].append(value)
     return per_step
+
+
+def end_at_steps(case, values, outputs):
+    """Sets the end token's output column so each entry's logit for it is high at its step in
+    `end_at_steps` and low before (least squares over those outputs), so greedy decoding
+    ends there for every entry (random weights otherwise settle some entry on another
+    token for ever). The steps before the end do not depend on that column."""
+    kernel = values["decoder/output_projection/kernel"]
+    top = max(np.abs(np.asarray(outputs) @ kernel).max(), 1.0)
+    rows, targets = [], []
+    for b, end in enumerate(case["end_at_steps"]):
+        for t in range(end + 1):
+            rows.append(outputs[t][b])
+            targets.append(3.0 * top if t == end else -3.0 * top)
+    kernel[:, case["end_token"]] = np.linalg.lstsq(np.array(rows), np.array(targets),
+                                                   rcond=None)[0]
 
 
 def scale_end_token(case, values):
@@ -362,6 +378,10 @@ def record(name, case, seed):
         with v1.Session(graph=graph) as session:
             load_values(session, variables, values)
             fetched, grad_values = session.run([per_step, grads])
+            if case.get("end_at_steps"):
+                end_at_steps(case, values, fetched["output"])
+                load_values(session, variables, values)
+                fetched, grad_values = session.run([per_step, grads])
     steps, lengths = cut_at_all_finished(fetched)
     alignments = [np.stack([a[i] for a in fetched["alignments"]])[:steps]
                   for i in range(len(mechanisms_of(case)))]

@@ -1,9 +1,10 @@
 """The seq2seq cases shared by the reference recorder and the port's test (configs only).
 
 `eos_scale` enlarges the end token's output column so decodes end early
-(greedy entries stop at different steps; beams finish and are kept; with
-random weights some greedy entry always settles on one other token, so no
-greedy case here ends before maximum_iterations: the nmt goldens have those);
+(greedy entries stop at different steps; beams finish and are kept);
+`end_at_steps` points the end token's column at each entry's output at
+that step, so a greedy decode ends before maximum_iterations (random
+weights otherwise settle some entry on another token for ever);
 `impute_finished`, `alignment_history` (under beam search), several
 `mechanisms` and `compare_without_coverage` (the same weights decoded without
 the coverage penalty) make the goldens exercise what the port claims.
@@ -36,8 +37,8 @@ CASES = {
     "luong_greedy_impute_finished": dict(
         mechanism="luong", scale=False, units=4, attention_units=4, attention_layer_size=5,
         output_attention=True, helper="greedy", start_token=1, end_token=2,
-        maximum_iterations=8, memory_length=[5, 3], decoder_length=[1, 1], eos_scale=3.0,
-        impute_finished=True),
+        maximum_iterations=8, memory_length=[5, 3], decoder_length=[1, 1],
+        end_at_steps=[4, 2], impute_finished=True),
     "two_mechanisms_training": dict(
         mechanisms=[dict(mechanism="luong", scale=True, attention_units=4),
                     dict(mechanism="bahdanau", normalize=True, attention_units=3)],
