@@ -70,12 +70,22 @@ def export_tf2(model, output_dir, inputs):
 
 
 def export_saved_model(model, saved_model_dir, inputs):
-    """Writes a SavedModel of `model` with a `serving_default` signature; returns its path."""
+    """Writes a SavedModel of `model` with a `serving_default` signature; returns its path.
+
+    A model with `extra_serving_signatures()` (`{name: (function, input specs)}`,
+    e.g. nmt's `translate`) gets those signatures too.
+    """
     specs = model.serving_input_specs() if hasattr(model, "serving_input_specs") \
         else input_specs_for(inputs)
     serving = _Serving(model, specs)
-    tf.saved_model.save(serving, str(saved_model_dir),
-                        signatures={"serving_default": serving.serve})
+    signatures = {"serving_default": serving.serve}
+    extras = model.extra_serving_signatures() if hasattr(model, "extra_serving_signatures") \
+        else {}
+    for name, (function, input_specs) in extras.items():
+        traced = tf.function(function, input_signature=input_specs)
+        setattr(serving, name, traced)
+        signatures[name] = traced
+    tf.saved_model.save(serving, str(saved_model_dir), signatures=signatures)
     return str(saved_model_dir)
 
 
@@ -117,9 +127,9 @@ def _write_checkpoint_state(prefix):
         handle.write(state)
 
 
-def run_saved_model(saved_model_dir, inputs):
-    """Runs the `serving_default` signature of a SavedModel on `{name: array}`."""
+def run_saved_model(saved_model_dir, inputs, signature="serving_default"):
+    """Runs a signature (`serving_default`) of a SavedModel on `{name: array}`."""
     loaded = tf.saved_model.load(str(saved_model_dir))
-    outputs = loaded.signatures["serving_default"](
+    outputs = loaded.signatures[signature](
         **{name: tf.convert_to_tensor(np.asarray(x)) for name, x in inputs.items()})
     return {name: value.numpy() for name, value in outputs.items()}

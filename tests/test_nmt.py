@@ -14,6 +14,7 @@ import tensorflow as tf
 
 import zoo
 from checkpoints_tools import CheckpointLoadError, load_tf1_checkpoint
+from checkpoints_tools.converter import export_saved_model, run_saved_model
 from tf1_checkpoints import write_tf1_checkpoint
 from tf1track_core import tf1_name
 
@@ -172,6 +173,27 @@ def test_text_in_text_out_through_nmt_vocab_files(tmp_path):
         assert sentence == " ".join(layer.tgt_vocab.tokens[i] for i in row[:length])
     with pytest.raises(ValueError, match="src_vocab_size is 7"):
         zoo.build("nmt", num_units=4, src_vocab_size=7, tgt_vocab_size=6, src_vocab_file=src)
+
+
+def test_the_saved_model_translates_ids_and_text(tmp_path):
+    src = _vocab(tmp_path / "vocab.vi", ["<unk>", "<s>", "</s>", "xin", "chào", "bạn"])
+    tgt = _vocab(tmp_path / "vocab.en", ["<unk>", "<s>", "</s>", "hello", "you", "friend"])
+    layer = zoo.build("nmt", num_units=4, num_layers=2, encoder_type="bi", attention="luong",
+                      src_vocab_size=6, tgt_vocab_size=6, src_vocab_file=src,
+                      tgt_vocab_file=tgt, beam_width=2, tgt_max_len_infer=4)
+    inputs = layer.example_inputs(1)
+    layer(**inputs)
+    saved = export_saved_model(layer, tmp_path / "saved_model", inputs)
+    source = np.array([[3, 4, 5]], np.int32)
+    expected = layer.translate(source, np.array([3], np.int32))
+    served = run_saved_model(saved, {"source": source, "source_lengths": np.array([3], np.int32)},
+                             signature="translate")
+    np.testing.assert_array_equal(served["ids"], expected["ids"])
+    text = run_saved_model(saved, {"text": np.array(["xin chào bạn"])},
+                           signature="translate_text")
+    assert text["text"][0].decode() == layer.translate(tf.constant(["xin chào bạn"]))[
+        "text"].numpy()[0].decode()
+    np.testing.assert_array_equal(text["ids"], expected["ids"])
 
 
 @pytest.mark.parametrize("config, match", [

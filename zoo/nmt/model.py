@@ -78,6 +78,21 @@ class NMTModel(keras.layers.Layer):
                 tf.TensorSpec([None, None], tf.int32, name="target_input"),
                 tf.TensorSpec([None], tf.int32, name="target_lengths")]
 
+    def extra_serving_signatures(self):
+        """`translate` on ids for an exported SavedModel, and `translate_text` given vocab files."""
+
+        def translate(source, source_lengths):
+            out = self.translate(source, source_lengths)
+            return {"ids": out["ids"], "lengths": out["lengths"]}
+
+        signatures = {"translate": (translate, [
+            tf.TensorSpec([None, None], tf.int32, name="source"),
+            tf.TensorSpec([None], tf.int32, name="source_lengths")])}
+        if self.src_vocab is not None and self.tgt_vocab is not None:
+            signatures["translate_text"] = (lambda text: self.translate(text), [
+                tf.TensorSpec([None], tf.string, name="text")])
+        return signatures
+
     # -- inputs -------------------------------------------------------------------------
 
     def _ids_and_lengths(self, ids, lengths, name, vocab_size, vocab_key):

@@ -36,11 +36,15 @@ def read_vocab(path, sos="<s>", eos="</s>", check_special_token=True):
     return tokens
 
 
-class Vocabulary:
-    """One side's vocabulary: token <-> id tables, checked against the model's vocab size."""
+class Vocabulary(tf.Module):
+    """One side's vocabulary: token <-> id tables, checked against the model's vocab size.
+
+    A `tf.Module`, so a SavedModel of the model carries its tables.
+    """
 
     def __init__(self, path, hparams, side):
         """Reads `path` and checks its size against `hparams.<side>_vocab_size`."""
+        super().__init__(name=f"{side}_vocab")
         self.path = path
         self.tokens = read_vocab(path, hparams.sos, hparams.eos, hparams.check_special_token)
         expected = getattr(hparams, f"{side}_vocab_size")
