@@ -178,30 +178,15 @@ def t2t_translate_folder(root_dir=gin.REQUIRED, split="train", language_pair=gin
         of different line counts.
     """
     from zoo.text import t2t_subwords  # pylint: disable=import-outside-toplevel
-    root = pathlib.Path(root_dir)
-    paths = [root / f"{lang}.{split}.txt" for lang in language_pair]
-    missing = [str(path) for path in paths if not path.is_file()]
-    if missing:
-        raise FinetuneConfigError(f"translate folder {root}: missing {', '.join(missing)}.")
+    root, paths = _parallel_files(root_dir, split, language_pair)
     try:
         encoder = t2t_subwords.SubwordTextEncoder(vocab_file)
     except (OSError, ValueError) as error:
         raise FinetuneConfigError(f"subword vocabulary {vocab_file}: {error}") from None
-    sources, targets = (_read_lines(path) for path in paths)
-    if len(sources) != len(targets):
-        raise FinetuneConfigError(f"translate folder {root}: {paths[0].name} has {len(sources)} "
-                                  f"lines, {paths[1].name} {len(targets)}.")
-    encoded = [[encoder.encode(text, add_eos=True) for text in texts]
-               for texts in (sources, targets)]
-
-    (inputs, input_lengths), (outputs, output_lengths) = map(_padded, encoded)
-
-    def make():
-        return tf.data.Dataset.from_tensor_slices(
-            (inputs, input_lengths, outputs, output_lengths)).map(
-                lambda x, nx, y, ny: (x[:nx], y[:ny]))
-
-    return Source(f"translate:{root}/{split}", make, len(sources))
+    texts = _read_parallel(root, paths)
+    return _encoded_pairs(f"translate:{root}/{split}",
+                          [[encoder.encode(text, add_eos=True) for text in side]
+                           for side in texts])
 
 
 @gin.configurable
@@ -222,11 +207,7 @@ def nmt_translate_folder(root_dir=gin.REQUIRED, split="train", language_pair=gin
         different line counts.
     """
     from zoo.nmt import vocab  # pylint: disable=import-outside-toplevel
-    root = pathlib.Path(root_dir)
-    paths = [root / f"{lang}.{split}.txt" for lang in language_pair]
-    missing = [str(path) for path in paths if not path.is_file()]
-    if missing:
-        raise FinetuneConfigError(f"translate folder {root}: missing {', '.join(missing)}.")
+    root, paths = _parallel_files(root_dir, split, language_pair)
     tables = []
     for path in (src_vocab_file, tgt_vocab_file):
         try:
@@ -234,12 +215,33 @@ def nmt_translate_folder(root_dir=gin.REQUIRED, split="train", language_pair=gin
         except (OSError, ValueError) as error:
             raise FinetuneConfigError(f"nmt vocabulary {path}: {error}") from None
         tables.append({token: i for i, token in enumerate(tokens)})
+    texts = _read_parallel(root, paths)
+    return _encoded_pairs(f"nmt_translate:{root}/{split}",
+                          [[[table.get(word, vocab.UNK_ID) for word in text.split()]
+                            for text in side] for table, side in zip(tables, texts)])
+
+
+def _parallel_files(root_dir, split, language_pair):
+    """`(root, [source path, target path])` of `<lang>.<split>.txt`; both must exist."""
+    root = pathlib.Path(root_dir)
+    paths = [root / f"{lang}.{split}.txt" for lang in language_pair]
+    missing = [str(path) for path in paths if not path.is_file()]
+    if missing:
+        raise FinetuneConfigError(f"translate folder {root}: missing {', '.join(missing)}.")
+    return root, paths
+
+
+def _read_parallel(root, paths):
+    """`(source lines, target lines)`, which must be as many."""
     sources, targets = (_read_lines(path) for path in paths)
     if len(sources) != len(targets):
         raise FinetuneConfigError(f"translate folder {root}: {paths[0].name} has {len(sources)} "
                                   f"lines, {paths[1].name} {len(targets)}.")
-    encoded = [[[table.get(word, vocab.UNK_ID) for word in text.split()] for text in texts]
-               for table, texts in zip(tables, (sources, targets))]
+    return sources, targets
+
+
+def _encoded_pairs(name, encoded):
+    """A `Source` of `(source ids, target ids)` from the two sides' id lists."""
     (inputs, input_lengths), (outputs, output_lengths) = map(_padded, encoded)
 
     def make():
@@ -247,7 +249,7 @@ def nmt_translate_folder(root_dir=gin.REQUIRED, split="train", language_pair=gin
             (inputs, input_lengths, outputs, output_lengths)).map(
                 lambda x, nx, y, ny: (x[:nx], y[:ny]))
 
-    return Source(f"nmt_translate:{root}/{split}", make, len(sources))
+    return Source(name, make, len(input_lengths))
 
 
 def _padded(rows):

@@ -59,7 +59,7 @@ import tensorflow as tf  # noqa: E402
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
 from checkpoints_tools.goldens import record_tf1_golden  # noqa: E402
 from nmt_cases import BATCH, CASES, EOS_ID, SOS_ID, SOURCE_TIME, TARGET_TIME  # noqa: E402
-from beam_reference import score_step  # noqa: E402
+from beam_reference import add_coverage_penalty, score_step, select_beams  # noqa: E402
 from record_seq2seq_goldens import backtrack, score_and_align  # noqa: E402
 
 OUT_DIR = pathlib.Path(__file__).resolve().parent / "nmt"
@@ -264,25 +264,14 @@ def beam(hp, cell, embedding, steps, batch, vocab):
     per_step = {key: [] for key in ("scores", "ids", "parents", "finished", "lengths")}
     for _ in range(steps):
         output, state, alignments = cell(inputs, state)
-        scores, total, new_lengths = score_step(
+        scores, total, _ = score_step(
             tf.reshape(projection(output), [batch, k, vocab]), log_probs, finished, lengths,
             EOS_ID, hp["length_penalty_weight"])
         if hp["coverage_penalty_weight"]:
-            live = tf.cast(tf.logical_not(finished), tf.float32)[:, :, None]
-            step_probs = tf.reshape(alignments, [batch, k, -1]) * live
-            coverage = step_probs if coverage is None else coverage + step_probs
-            covered = tf.where(tf.equal(coverage, 0.0), tf.ones_like(coverage), coverage)
-            term = tf.reduce_sum(tf.math.log(tf.minimum(covered, 1.0)), 2)
-            scores += (term * tf.cast(finished, tf.float32) * hp["coverage_penalty_weight"])[
-                :, :, None]
-        top, indices = tf.math.top_k(tf.reshape(scores, [batch, k * vocab]), k=k)
-        parents, words = indices // vocab, indices % vocab
-        log_probs = tf.gather(tf.reshape(total, [batch, k * vocab]), indices, batch_dims=1)
-        prev_finished = tf.gather(finished, parents, batch_dims=1)
-        finished = tf.logical_or(prev_finished, tf.equal(words, EOS_ID))
-        lengths = (tf.gather(lengths, parents, batch_dims=1)
-                   + tf.cast(tf.logical_not(prev_finished), tf.int64))
-        flat = tf.reshape(parents + tf.range(batch)[:, None] * k, [-1])
+            scores, coverage = add_coverage_penalty(scores, coverage, alignments, finished,
+                                                    hp["coverage_penalty_weight"])
+        top, parents, words, log_probs, finished, lengths, flat = select_beams(
+            scores, total, finished, lengths, EOS_ID)
         state = tf.nest.map_structure(lambda s: tf.gather(s, flat), state)
         if coverage is not None:
             coverage = tf.gather(coverage, parents, batch_dims=1)

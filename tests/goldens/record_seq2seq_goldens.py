@@ -40,7 +40,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from seq2seq_cases import BATCH, CASES, EMBED, MEMORY_DEPTH, MEMORY_TIME, VOCAB  # noqa: E402
-from beam_reference import score_step  # noqa: E402
+from beam_reference import add_coverage_penalty, score_step, select_beams  # noqa: E402
 from tf1_session import load_values, random_values, record_all  # noqa: E402
 
 OUT_DIR = pathlib.Path(__file__).resolve().parent / "seq2seq"
@@ -234,25 +234,14 @@ def beam_reference(case, memory, memory_length):
                                             case["attention_layer_size"], use_bias=False,
                                             name="attention_layer", reuse=v1.AUTO_REUSE)
             logits = tf.reshape(output_layer(attention), [BATCH, k, VOCAB])
-            scores, total, new_lengths = score_step(logits, log_probs, finished, lengths, end,
+            scores, total, _ = score_step(logits, log_probs, finished, lengths, end,
                                                     case["length_penalty_weight"])
             coverage_weight = case.get("coverage_penalty_weight", 0.0)
             if coverage_weight:
-                live = tf.cast(tf.logical_not(finished), tf.float32)[:, :, None]
-                coverage = coverage + tf.reshape(alignments, [BATCH, k, MEMORY_TIME]) * live
-                covered = tf.where(tf.equal(coverage, 0.0), tf.ones_like(coverage), coverage)
-                coverage_term = tf.reduce_sum(tf.math.log(tf.minimum(covered, 1.0)), 2)
-                scores = scores + (coverage_term * tf.cast(finished, tf.float32)
-                                   * coverage_weight)[:, :, None]
-            top_scores, indices = tf.math.top_k(tf.reshape(scores, [BATCH, k * VOCAB]), k=k)
-            parents = indices // VOCAB
-            words = indices % VOCAB
-            log_probs = tf.gather(tf.reshape(total, [BATCH, k * VOCAB]), indices, batch_dims=1)
-            prev_finished = tf.gather(finished, parents, batch_dims=1)
-            finished = tf.logical_or(prev_finished, tf.equal(words, end))
-            lengths = (tf.gather(lengths, parents, batch_dims=1)
-                       + tf.cast(tf.logical_not(prev_finished), tf.int64))
-            flat_parents = tf.reshape(parents + tf.range(BATCH)[:, None] * k, [-1])
+                scores, coverage = add_coverage_penalty(scores, coverage, alignments, finished,
+                                                        coverage_weight)
+            top_scores, parents, words, log_probs, finished, lengths, flat_parents = \
+                select_beams(scores, total, finished, lengths, end)
             c, h, attention = (tf.gather(x, flat_parents) for x in (c, h, attention))
             coverage = tf.gather(coverage, parents, batch_dims=1)
             inputs = tf.nn.embedding_lookup(embedding, tf.reshape(words, [-1]))

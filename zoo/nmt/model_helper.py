@@ -67,11 +67,8 @@ def _single_cell(unit_type, num_units, forget_bias, dropout, training, residual_
         cell = rnn_cell.GRUCell(num_units)
     elif unit_type == "layer_norm_lstm":
         cell = LayerNormBasicLSTMCell(num_units, forget_bias=forget_bias, layer_norm=True)
-    elif unit_type == "nas":
-        raise NotImplementedError("nmt: unit_type 'nas' (tf.contrib.rnn.NASCell) is not ported; "
-                                  "use lstm, gru or layer_norm_lstm.")
-    else:
-        raise ValueError(f"nmt: unknown unit_type {unit_type!r}.")
+    else:  # (make_hparams refused "nas" and unknown types already)
+        raise ValueError(f"nmt: unit_type {unit_type!r} is not lstm, gru or layer_norm_lstm.")
     if dropout > 0.0:
         cell = rnn_cell.DropoutWrapper(cell=cell, input_keep_prob=1.0 - dropout)
     if residual_connection:

@@ -52,6 +52,7 @@ class Vocabulary(tf.Module):
             raise ValueError(f"nmt: {side}_vocab_file {path} has {len(self.tokens)} tokens "
                              f"(with <unk>, <s>, </s>), but {side}_vocab_size is {expected}.")
         self.subword_option = getattr(hparams, "subword_option", "") or ""
+        self.eos = hparams.eos
         ids = tf.range(len(self.tokens), dtype=tf.int64)
         tokens = tf.constant(self.tokens)
         self._ids = tf.lookup.StaticHashTable(
@@ -68,7 +69,7 @@ class Vocabulary(tf.Module):
     def lookup(self, sentences):
         """`[batch]` strings -> `(ids [batch, max tokens] int32, lengths [batch] int32)`.
 
-        Padded with `</s>` as nmt's iterator pads sources (with the eos id).
+        Padded with the eos token (`</s>`), as nmt's iterator pads sources.
         """
         sentences = tf.convert_to_tensor(sentences, tf.string)
         if sentences.shape.rank != 1:
@@ -76,7 +77,7 @@ class Vocabulary(tf.Module):
                              f"{sentences.shape}.")
         words = tf.strings.split(sentences)
         ids = tf.ragged.map_flat_values(self._ids.lookup, words)
-        pad = self.tokens.index("</s>") if "</s>" in self.tokens else UNK_ID
+        pad = self.tokens.index(self.eos) if self.eos in self.tokens else UNK_ID
         return (tf.cast(ids.to_tensor(default_value=pad), tf.int32),
                 tf.cast(ids.row_lengths(), tf.int32))
 
