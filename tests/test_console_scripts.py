@@ -11,6 +11,8 @@ import sys
 
 import pytest
 
+from slow_marks import slow_beyond
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BIN = pathlib.Path(sys.executable).parent
 GOLDEN = ROOT / "tests" / "goldens" / "slim_resnet" / "resnet_v1_small_inference"
@@ -68,6 +70,7 @@ def test_finetune_with_gin_bindings_trains_and_checkpoints(scripts, tmp_path):
     assert (tmp_path / "run" / "config.gin").is_file()
 
 
+@pytest.mark.slow
 def test_the_demo_runs_end_to_end_with_a_visible_eval_gain(scripts, tmp_path):
     out = run(scripts / "tf1track-finetune", "--gin_file=demo.gin",
               f"--gin_bindings=finetune.output_dir = '{tmp_path / 'run'}'",
@@ -79,8 +82,8 @@ def test_the_demo_runs_end_to_end_with_a_visible_eval_gain(scripts, tmp_path):
     assert "TensorBoard: tensorboard --logdir=" in out and "saved_model:" in out
 
 
-@pytest.mark.parametrize("script", ["tf1track-inspect", "tf1track-load", "tf1track-parity",
-                                    "tf1track-finetune"])
+@pytest.mark.parametrize("script", slow_beyond(2, ["tf1track-finetune", "tf1track-inspect",
+                                                 "tf1track-load", "tf1track-parity"]))
 def test_help_lists_the_binarys_own_flags_with_an_example_and_exits_0(scripts, script):
     result = subprocess.run([str(scripts / script), "--help"], capture_output=True, text=True,
                             timeout=300)

@@ -18,6 +18,7 @@ from checkpoints_tools import list_tf1_checkpoint, read_golden, run_saved_model
 from checkpoints_tools.finetuning import finetune
 from checkpoints_tools.training import data, loop, optimization
 from checkpoints_tools.training.errors import FinetuneConfigError, TrainingDivergedError
+from slow_marks import slow_beyond
 from tiny_zoo_model import LINEAR_MODEL_NAME
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -254,7 +255,7 @@ def _run_binary(*arguments):
     return result, errors
 
 
-@pytest.mark.parametrize("bindings,expected", [
+@pytest.mark.parametrize("bindings,expected", slow_beyond(2, [
     (["finetune.steps = "], "gin config"),
     (["finetune.tf1_checkpoint = '/no/such/checkpoint'"], "/no/such/checkpoint"),
     ([f"finetune.tf1_checkpoint = '{SLIM_GOLDEN / 'model.ckpt'}'", "finetune.model_config = "
@@ -264,7 +265,7 @@ def _run_binary(*arguments):
       "tfds_dataset.data_dir = '/nonexistent_tfds'"], "not prepared"),
     (["finetune.train_data = @image_folder()", "image_folder.root_dir = '/no/such/folder'"],
      "no split directory"),
-])
+]))
 def test_bad_input_is_one_line_non_zero_and_leaves_no_run_behind(tmp_path, shapes_dir, bindings,
                                                                  expected):
     out = tmp_path / "run"
@@ -330,8 +331,8 @@ def test_a_non_finite_loss_stops_naming_the_step_and_keeps_the_last_checkpoint(t
 # --- the shipped configs -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("config,preprocess", [("slim_resnet_finetune.gin", "slim_vgg"),
-                                               ("official_resnet_finetune.gin", "official_resnet")])
+@pytest.mark.parametrize("config,preprocess", slow_beyond(1, [
+    ("slim_resnet_finetune.gin", "slim_vgg"), ("official_resnet_finetune.gin", "official_resnet")]))
 def test_family_configs_name_what_must_be_set_and_run(tmp_path, shapes_dir, config, preprocess):
     header = [line for line in (ROOT / "configs" / config).read_text().splitlines()
               if line.startswith("#")]

@@ -28,6 +28,7 @@ def _run(config, tmp_path, data_binding, *bindings):
     return finetune()
 
 
+@pytest.mark.slow
 def test_bert_classification_learns_resumes_and_serves(tmp_path, gin_config):
     data_dir = tmp_path / "text"
     bindings = (f'generated_sentences.root_dir = "{data_dir}"',
@@ -48,6 +49,7 @@ def test_bert_classification_learns_resumes_and_serves(tmp_path, gin_config):
     assert served["logits"].shape == (1, 2)
 
 
+@pytest.mark.slow
 def test_transformer_translation_learns_and_resumes(tmp_path, gin_config):
     data_dir = tmp_path / "parallel"
     bindings = (f'generated_parallel_text.root_dir = "{data_dir}"',

@@ -20,6 +20,7 @@ from checkpoints_tools.cli.inspect import inspect_checkpoint
 from checkpoints_tools.cli.load import load_and_convert
 from checkpoints_tools.cli.parity import check_golden
 from fixture_paths import tf1_real
+from slow_marks import slow_beyond
 from tf1_checkpoints import write_tf1_checkpoint
 from tiny_zoo_model import MODEL_NAME, tf1_forward
 
@@ -266,7 +267,7 @@ def test_parity_binary_passes_then_fails_on_altered_outputs(tmp_path):
     assert code == 1 and "MISMATCH" in out
 
 
-@pytest.mark.parametrize("case", ["missing_golden", "pickle_npz", "unknown_model"])
+@pytest.mark.parametrize("case", slow_beyond(2, ["missing_golden", "pickle_npz", "unknown_model"]))
 def test_parity_binary_user_errors_are_one_line_and_non_zero(tmp_path, case):
     golden_dir = record_tiny_golden(tmp_path / "golden")
     expected = {"missing_golden": "no such golden directory",
@@ -325,7 +326,7 @@ def tiny_checkpoint_with(tmp_path, fault):
     return prefix
 
 
-@pytest.mark.parametrize("fault, expected", [
+@pytest.mark.parametrize("fault, expected", slow_beyond(3, [
     ("missing_path", "absent/model.ckpt: no such checkpoint"),
     ("truncated_data", "the data file is truncated or corrupt"),
     ("garbage_index", "not a readable TF checkpoint"),
@@ -334,7 +335,7 @@ def tiny_checkpoint_with(tmp_path, fault):
                        "tiny_mlp/logits/bias (4,) float32"),
     ("dtype_mismatch", "tiny_mlp/logits/bias: model (3,) float32, checkpoint "
                        "tiny_mlp/logits/bias (3,) float64"),
-])
+]))
 def test_load_binary_bad_checkpoints_are_one_line_non_zero_and_write_nothing(
         tmp_path, fault, expected):
     prefix = tiny_checkpoint_with(tmp_path, fault)

@@ -17,6 +17,7 @@ import tensorflow as tf
 
 import tf1track_core
 import zoo
+from slow_marks import slow_beyond
 from checkpoints_tools import check_parity, load_tf1_checkpoint, read_golden
 from zoo.slim import vgg_preprocessing
 
@@ -32,7 +33,8 @@ def test_matches_tf_slim(golden_dir):
     assert len(report.rows) >= 4  # logits and the block end points at least
 
 
-@pytest.mark.parametrize("golden_dir", GOLDEN_DIRS, ids=lambda p: p.name)
+# test_matches_tf_slim checks every golden in process; the binary needs one by default.
+@pytest.mark.parametrize("golden_dir", slow_beyond(1, GOLDEN_DIRS, ids=[p.name for p in GOLDEN_DIRS]))
 def test_parity_binary_passes_on_each_slim_golden(golden_dir):
     result = subprocess.run([sys.executable, "-m", "checkpoints_tools.cli.parity",
                              f"--golden={golden_dir}"], capture_output=True, text=True,

@@ -25,6 +25,7 @@ import tf_slim as slim  # noqa: E402  (after install(), as users do)
 from tf_slim.nets import inception_v1, resnet_v1, resnet_v2, vgg  # noqa: E402
 
 import zoo  # noqa: E402
+from slow_marks import slow_beyond  # noqa: E402
 from tf1track_core import tf1_name, tf1_variables  # noqa: E402
 
 v1 = tf.compat.v1
@@ -84,11 +85,16 @@ def images(name, batch=2, seed=0):
 
 @pytest.fixture(scope="module")
 def graph_builds():
-    return {name: tf1_graph_variables(name) for name in NETS}
+    """The TF1 graph builds, each made the first time a test asks for it."""
+    class Builds(dict):
+        def __missing__(self, name):
+            self[name] = tf1_graph_variables(name)
+            return self[name]
+    return Builds()
 
 
 @pytest.mark.parametrize("use_function", [False, True], ids=["eager", "tf_function"])
-@pytest.mark.parametrize("name", sorted(NETS))
+@pytest.mark.parametrize("name", slow_beyond(1, list(NETS)))
 def test_slim_net_in_a_tracked_layer_has_slims_names_losses_and_reuse(name, use_function,
                                                                        graph_builds):
     layer = SlimNet(name)
@@ -114,7 +120,7 @@ def test_slim_net_in_a_tracked_layer_has_slims_names_losses_and_reuse(name, use_
     np.testing.assert_allclose(float(tf.add_n(layer.losses)), float(expected_decay), rtol=1e-5)
 
 
-@pytest.mark.parametrize("name", ["resnet_v1_50", "resnet_v2_50", "inception_v1"])
+@pytest.mark.parametrize("name", slow_beyond(1, ["resnet_v1_50", "resnet_v2_50", "inception_v1"]))
 def test_batch_norm_statistics_move_once_per_training_call(name):
     x = images(name)
     eager, traced = SlimNet(name), SlimNet(name)

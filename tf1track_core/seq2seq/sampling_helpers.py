@@ -92,7 +92,12 @@ class ScheduledEmbeddingTrainingHelper(TrainingHelper):
     def sample(self, time, outputs, state):
         """A sampled id where the Bernoulli draw chose sampling, -1 elsewhere."""
         del time, state
-        with tf.name_scope("ScheduledEmbeddingTrainingHelperSample"):
+        # The scheduling draw needs nothing from this step, so a while loop
+        # running iterations in parallel could take step t+1's draw before
+        # step t's and scramble the stream. Waiting on `outputs` (which the
+        # previous step's samples feed) keeps TF1's step-by-step order.
+        with tf.name_scope("ScheduledEmbeddingTrainingHelperSample"), \
+                tf.control_dependencies([outputs]):
             select_sample = bernoulli_sample(probs=self._sampling_probability, dtype=tf.bool,
                                              sample_shape=self.batch_size,
                                              seed=self._scheduling_seed)
