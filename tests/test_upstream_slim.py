@@ -9,6 +9,7 @@ with the same weights. tf-slim 1.1.0 has no mobilenet_v1 (it lives in
 tensorflow/models' research/slim), so it is not among them.
 """
 
+import functools
 import subprocess
 import sys
 import textwrap
@@ -86,11 +87,7 @@ def images(name, batch=2, seed=0):
 @pytest.fixture(scope="module")
 def graph_builds():
     """The TF1 graph builds, each made the first time a test asks for it."""
-    class Builds(dict):
-        def __missing__(self, name):
-            self[name] = tf1_graph_variables(name)
-            return self[name]
-    return Builds()
+    return functools.cache(tf1_graph_variables)
 
 
 @pytest.mark.parametrize("use_function", [False, True], ids=["eager", "tf_function"])
@@ -101,7 +98,7 @@ def test_slim_net_in_a_tracked_layer_has_slims_names_losses_and_reuse(name, use_
     call = tf.function(layer) if use_function else layer
     x = images(name, batch=1)
     call(x, training=True)
-    expected, regularized = graph_builds[name]
+    expected, regularized = graph_builds(name)
     found = {tf1_name(w): (tuple(w.shape), w.trainable) for w in layer.weights}
     assert found == expected
     assert layer.weights[0].name == list(tf1_variables(layer))[0] + ":0"
