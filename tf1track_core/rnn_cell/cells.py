@@ -4,6 +4,7 @@ import tensorflow as tf
 
 from tf1track_core.layers.base import get_activation, get_initializer
 from tf1track_core.rnn_cell.base import BIAS_NAME, WEIGHTS_NAME, LayerRNNCell
+from tf1track_core.rnn_cell.concat_matmul import concat_matmul
 
 v1 = tf.compat.v1
 
@@ -38,8 +39,7 @@ class BasicRNNCell(LayerRNNCell):
 
     def call(self, inputs, state):
         """One step, as TF1's cell computes it: `(output, new_state)`."""
-        gate_inputs = tf.nn.bias_add(tf.matmul(tf.concat([inputs, state], 1), self._kernel),
-                                     self._bias)
+        gate_inputs = tf.nn.bias_add(concat_matmul(inputs, state, self._kernel), self._bias)
         output = self._activation(gate_inputs)
         return output, output
 
@@ -89,10 +89,10 @@ class GRUCell(LayerRNNCell):
     def call(self, inputs, state):
         """One step, as TF1's cell computes it: `(output, new_state)`."""
         gates = tf.sigmoid(tf.nn.bias_add(
-            tf.matmul(tf.concat([inputs, state], 1), self._gate_kernel), self._gate_bias))
+            concat_matmul(inputs, state, self._gate_kernel), self._gate_bias))
         reset, update = tf.split(gates, num_or_size_splits=2, axis=1)
         candidate = tf.nn.bias_add(
-            tf.matmul(tf.concat([inputs, reset * state], 1), self._candidate_kernel),
+            concat_matmul(inputs, reset * state, self._candidate_kernel),
             self._candidate_bias)
         candidate = self._activation(candidate)
         new_h = update * state + (1 - update) * candidate

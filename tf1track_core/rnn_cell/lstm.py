@@ -9,6 +9,7 @@ import tensorflow as tf
 
 from tf1track_core.layers.base import get_activation, get_initializer
 from tf1track_core.rnn_cell.base import BIAS_NAME, WEIGHTS_NAME, LayerRNNCell, LSTMStateTuple
+from tf1track_core.rnn_cell.concat_matmul import concat_matmul
 
 v1 = tf.compat.v1
 
@@ -50,7 +51,7 @@ class BasicLSTMCell(LayerRNNCell):
             c, h = state
         else:
             c, h = tf.split(state, num_or_size_splits=2, axis=1)
-        gates = tf.nn.bias_add(tf.matmul(tf.concat([inputs, h], 1), self._kernel), self._bias)
+        gates = tf.nn.bias_add(concat_matmul(inputs, h, self._kernel), self._bias)
         i, j, f, o = tf.split(gates, num_or_size_splits=4, axis=1)
         forget_bias = tf.constant(self._forget_bias, dtype=f.dtype)
         new_c = c * tf.sigmoid(f + forget_bias) + tf.sigmoid(i) * self._activation(j)
@@ -128,8 +129,7 @@ class LSTMCell(LayerRNNCell):
         else:
             c_prev = tf.slice(state, [0, 0], [-1, self._num_units])
             m_prev = tf.slice(state, [0, self._num_units], [-1, h_size])
-        gates = tf.nn.bias_add(tf.matmul(tf.concat([inputs, m_prev], 1), self._kernel),
-                               self._bias)
+        gates = tf.nn.bias_add(concat_matmul(inputs, m_prev, self._kernel), self._bias)
         i, j, f, o = tf.split(gates, num_or_size_splits=4, axis=1)
         if self._use_peepholes:
             c = (tf.sigmoid(f + self._forget_bias + self._w_f_diag * c_prev) * c_prev

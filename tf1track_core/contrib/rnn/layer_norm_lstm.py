@@ -14,6 +14,7 @@ import tensorflow as tf
 from tf1track_core.contrib.layers.normalization import layer_norm
 from tf1track_core.layers.base import get_activation
 from tf1track_core.rnn_cell.base import LSTMStateTuple, RNNCell
+from tf1track_core.rnn_cell.concat_matmul import concat_matmul
 
 v1 = tf.compat.v1
 
@@ -54,12 +55,12 @@ class LayerNormBasicLSTMCell(RNNCell):
                             initializer=v1.constant_initializer(self._norm_shift))
         return layer_norm(inputs, reuse=True, scope=scope)
 
-    def _linear(self, args):
+    def _linear(self, inputs, h):
         out_size = 4 * self._num_units
-        proj_size = args.shape[-1]
-        dtype = args.dtype
+        proj_size = inputs.shape[-1] + h.shape[-1]
+        dtype = inputs.dtype
         kernel = v1.get_variable("kernel", [proj_size, out_size], dtype=dtype)
-        out = tf.matmul(args, kernel)
+        out = concat_matmul(inputs, h, kernel)
         if not self._layer_norm:
             bias = v1.get_variable("bias", [out_size], dtype=dtype)
             out = tf.nn.bias_add(out, bias)
@@ -68,9 +69,8 @@ class LayerNormBasicLSTMCell(RNNCell):
     def call(self, inputs, state):
         """One LSTM step with layer-normed gates: `(h, LSTMStateTuple(c, h))`."""
         c, h = state
-        args = tf.concat([inputs, h], 1)
-        concat = self._linear(args)
-        dtype = args.dtype
+        concat = self._linear(inputs, h)
+        dtype = inputs.dtype
         i, j, f, o = tf.split(value=concat, num_or_size_splits=4, axis=1)
         if self._layer_norm:
             i = self._norm(i, "input", dtype=dtype)

@@ -1,0 +1,78 @@
+"""The cells' row-block product against TF1's single `concat([inputs, state]) @ kernel`.
+
+The cell goldens (test_rnn_cell, test_nmt_goldens) check it inside real RNNs;
+these check the pieces directly: values, the three first-order gradients,
+second-order gradients, a partitioned kernel in TF1 graph mode, and the
+single-product fallback when the input depth is not static.
+"""
+
+import numpy as np
+import tensorflow as tf
+
+from tf1track_core.rnn_cell.concat_matmul import concat_matmul
+
+TOLERANCE = dict(rtol=1e-5, atol=1e-5)
+
+
+def _single_product(inputs, state, kernel):
+    return tf.matmul(tf.concat([inputs, state], 1), kernel)
+
+
+def _operands(seed=0):
+    rng = np.random.default_rng(seed)
+    return (tf.constant(rng.normal(size=[3, 4]), tf.float32),
+            tf.constant(rng.normal(size=[3, 5]), tf.float32),
+            tf.Variable(rng.normal(size=[9, 8]).astype(np.float32)))
+
+
+def _first_and_second_order(product, inputs, state, kernel):
+    with tf.GradientTape() as outer:
+        outer.watch(inputs)
+        with tf.GradientTape() as inner:
+            inner.watch([inputs, state])
+            loss = tf.reduce_sum(tf.tanh(product(inputs, state, kernel)) ** 2)
+        first = inner.gradient(loss, [inputs, state, kernel])
+        penalty = tf.reduce_sum(first[0] ** 2)
+    return loss, first, outer.gradient(penalty, [inputs, kernel])
+
+
+def test_values_and_gradients_are_tf1s():
+    operands = _operands()
+    ours = _first_and_second_order(concat_matmul, *operands)
+    tf1 = _first_and_second_order(_single_product, *operands)
+    np.testing.assert_allclose(ours[0], tf1[0], **TOLERANCE)
+    for ours_grad, tf1_grad in zip(ours[1] + ours[2], tf1[1] + tf1[2]):
+        np.testing.assert_allclose(ours_grad, tf1_grad, **TOLERANCE)
+
+
+def test_partitioned_kernel_in_tf1_graph_mode():
+    inputs_value, state_value = np.ones([2, 3], np.float32), np.full([2, 4], 0.5, np.float32)
+    with tf.Graph().as_default(), tf.compat.v1.Session() as session:
+        inputs = tf.compat.v1.placeholder(tf.float32, [None, 3])
+        state = tf.compat.v1.placeholder(tf.float32, [None, 4])
+        kernel = tf.compat.v1.get_variable(
+            "kernel", [7, 6], partitioner=tf.compat.v1.fixed_size_partitioner(2))
+        ours = concat_matmul(inputs, state, kernel)
+        tf1 = _single_product(inputs, state, tf.convert_to_tensor(kernel))
+        grads = [tf.compat.v1.gradients(tf.reduce_sum(out ** 2), [inputs, state] + list(kernel))
+                 for out in (ours, tf1)]
+        session.run(tf.compat.v1.global_variables_initializer())
+        feed = {inputs: inputs_value, state: state_value}
+        (ours_value, ours_grads), (tf1_value, tf1_grads) = session.run(
+            [(ours, grads[0]), (tf1, grads[1])], feed)
+    np.testing.assert_allclose(ours_value, tf1_value, **TOLERANCE)
+    for ours_grad, tf1_grad in zip(ours_grads, tf1_grads):
+        np.testing.assert_allclose(ours_grad, tf1_grad, **TOLERANCE)
+
+
+def test_unknown_input_depth_takes_the_single_product():
+    inputs, state, kernel = _operands(seed=1)
+
+    @tf.function(input_signature=[tf.TensorSpec([None, None]), tf.TensorSpec([None, 5])])
+    def product(inputs, state):
+        return concat_matmul(inputs, state, kernel)
+
+    graph = product.get_concrete_function().graph
+    assert "ConcatV2" in {op.type for op in graph.get_operations()}
+    np.testing.assert_allclose(product(inputs, state), _single_product(inputs, state, kernel),
+                               **TOLERANCE)
