@@ -1,12 +1,15 @@
 """The cells' row-block product against TF1's single `concat([inputs, state]) @ kernel`.
 
 The cell goldens (test_rnn_cell, test_nmt_goldens) check it inside real RNNs;
-these check the pieces directly: values, the three first-order gradients,
-second-order gradients, a partitioned kernel in TF1 graph mode, and the
-single-product fallback when the input depth is not static.
+these check the pieces directly: values, the three first-order gradients and
+second-order gradients (eager, where `tf.custom_gradient` records them, and in
+`tf.function`, where a registered gradient does), other float dtypes, a
+partitioned kernel in TF1 graph mode, TF1's error for mismatched batches, and
+the single-product fallback when the input depth is not static.
 """
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from tf1track_core.rnn_cell.concat_matmul import concat_matmul
@@ -36,10 +39,12 @@ def _first_and_second_order(product, inputs, state, kernel):
     return loss, first, outer.gradient(penalty, [inputs, kernel])
 
 
-def test_values_and_gradients_are_tf1s():
+@pytest.mark.parametrize("use_function", [False, True], ids=["eager", "tf_function"])
+def test_values_and_gradients_are_tf1s(use_function):
     operands = _operands()
-    ours = _first_and_second_order(concat_matmul, *operands)
-    tf1 = _first_and_second_order(_single_product, *operands)
+    run = tf.function(_first_and_second_order) if use_function else _first_and_second_order
+    ours = run(concat_matmul, *operands)
+    tf1 = run(_single_product, *operands)
     np.testing.assert_allclose(ours[0], tf1[0], **TOLERANCE)
     for ours_grad, tf1_grad in zip(ours[1] + ours[2], tf1[1] + tf1[2]):
         np.testing.assert_allclose(ours_grad, tf1_grad, **TOLERANCE)
@@ -76,3 +81,36 @@ def test_unknown_input_depth_takes_the_single_product():
     assert "ConcatV2" in {op.type for op in graph.get_operations()}
     np.testing.assert_allclose(product(inputs, state), _single_product(inputs, state, kernel),
                                **TOLERANCE)
+
+
+def test_graphs_take_the_row_blocks_and_their_registered_gradient():
+    inputs, state, kernel = _operands()
+
+    @tf.function
+    def gradients():
+        with tf.GradientTape() as tape:
+            tape.watch([inputs, state])
+            loss = tf.reduce_sum(concat_matmul(inputs, state, kernel))
+        return tape.gradient(loss, [inputs, state, kernel])
+
+    graph = gradients.get_concrete_function().graph
+    operations = {op.type: op for op in graph.get_operations()}
+    assert operations["IdentityN"].get_attr("_gradient_op_type") == b"Tf1trackConcatMatMul"
+    # One concat only: the kernel gradient's, not a [batch, depth + units] forward operand.
+    assert [op.type for op in graph.get_operations()].count("ConcatV2") == 1
+
+
+@pytest.mark.parametrize("dtype", [tf.float16, tf.float64])
+def test_other_float_dtypes(dtype):
+    inputs, state, kernel = (tf.cast(tf.convert_to_tensor(t), dtype) for t in _operands())
+    np.testing.assert_allclose(concat_matmul(inputs, state, kernel),
+                               _single_product(inputs, state, kernel),
+                               rtol=2e-2 if dtype == tf.float16 else 1e-12, atol=2e-2)
+
+
+@pytest.mark.parametrize("use_function", [False, True], ids=["eager", "tf_function"])
+def test_mismatched_batches_fail_as_tf1s_concat(use_function):
+    inputs, state, kernel = _operands()
+    product = tf.function(concat_matmul) if use_function else concat_matmul
+    with pytest.raises((tf.errors.InvalidArgumentError, ValueError)):
+        product(inputs[:1], state, kernel)

@@ -6,43 +6,102 @@ a `[batch, depth + units] @ [depth + units, 4 * units]` product runs about
 twice as long as the two products over the kernel's row blocks
 (`inputs @ kernel[:depth] + state @ kernel[depth:]`, Keras's LSTM form), and
 its input gradient `d @ kernel^T` has the same problem. So this computes both
-directions by row blocks; the row slices of the kernel share its buffer. The
-kernel's gradient stays TF1's single `concat([inputs, state])^T @ d`: slicing
-the kernel under autodiff would instead pad each block's gradient to the full
-kernel at every time step.
+directions by row blocks (slices along the kernel's first axis, which TF
+takes without copying where it can). The kernel's gradient stays TF1's single
+`concat([inputs, state])^T @ d`: slicing the kernel under plain autodiff
+would instead pad each block's gradient to the full kernel at every time step.
 
-The result is TF1's up to float rounding (the sum of the two blocks is added in
-a different order), well within the parity tolerance.
+In graphs (`tf.function`, TF1 graphs) the gradient is registered once under a
+name, attached to an `IdentityN` for `tf.gradients` and recorded on any
+`GradientTape`, as `tf.custom_gradient` does; `tf.custom_gradient` itself
+would register a new gradient, holding the graph alive, at every call. Eager
+calls use `tf.custom_gradient`, which records on the tape without registering.
+
+The result is TF1's up to float rounding (the two blocks are summed in a
+different order), well within the parity tolerance.
 """
 
 import tensorflow as tf
+from tensorflow.python.eager import record
+from tensorflow.python.framework import ops
+
+_GRADIENT_NAME = "Tf1trackConcatMatMul"
+
+
+def _row_blocks(inputs, kernel):
+    depth = tf.compat.dimension_value(inputs.shape[-1])
+    return kernel[:depth], kernel[depth:]
+
+
+def _product(inputs, state, kernel):
+    inputs_kernel, state_kernel = _row_blocks(inputs, kernel)
+    # add_n, unlike `+`, does not broadcast: a batch mismatch fails as TF1's concat did.
+    return tf.add_n([tf.matmul(inputs, inputs_kernel), tf.matmul(state, state_kernel)])
+
+
+def _gradients(inputs, state, kernel, d_out):
+    inputs_kernel, state_kernel = _row_blocks(inputs, kernel)
+    return (tf.matmul(d_out, inputs_kernel, transpose_b=True),
+            tf.matmul(d_out, state_kernel, transpose_b=True),
+            tf.matmul(tf.concat([inputs, state], 1), d_out, transpose_a=True))
+
+
+def _graph_gradient(op, d_out, *unused_identity_grads):
+    _, inputs, state, kernel = op.inputs
+    # None for the product itself: its own ops must not be differentiated again.
+    return (None,) + _gradients(inputs, state, kernel, d_out)
+
+
+def _register_gradient_once():
+    try:
+        ops._gradient_registry.lookup(_GRADIENT_NAME)  # pylint: disable=protected-access
+    except LookupError:
+        ops.RegisterGradient(_GRADIENT_NAME)(_graph_gradient)
+
+
+_register_gradient_once()
 
 
 @tf.custom_gradient
-def _row_block_matmul(inputs, state, kernel):
-    depth = inputs.shape[-1]
-    inputs_kernel, state_kernel = kernel[:depth], kernel[depth:]
+def _eager_concat_matmul(inputs, state, kernel):
+    return _product(inputs, state, kernel), lambda d_out: _gradients(inputs, state, kernel, d_out)
 
-    def grad(d_out):
-        return (tf.matmul(d_out, inputs_kernel, transpose_b=True),
-                tf.matmul(d_out, state_kernel, transpose_b=True),
-                tf.matmul(tf.concat([inputs, state], 1), d_out, transpose_a=True))
 
-    return tf.matmul(inputs, inputs_kernel) + tf.matmul(state, state_kernel), grad
+def _graph_concat_matmul(inputs, state, kernel):
+    product = _product(inputs, state, kernel)
+    operands = [product, inputs, state, kernel]
+    with tf.compat.v1.get_default_graph().gradient_override_map({"IdentityN": _GRADIENT_NAME}):
+        outputs = tf.raw_ops.IdentityN(input=operands)
+    # A GradientTape looks gradients up by op type, not by the override: tell it too.
+    record.record_operation(
+        _GRADIENT_NAME, outputs, operands,
+        lambda d_out, *unused: (None,) + _gradients(inputs, state, kernel, d_out))
+    return outputs[0]
+
+
+def _static_size(shape, axis):
+    return tf.compat.dimension_value(shape[axis]) if shape.rank is not None else None
 
 
 def concat_matmul(inputs, state, kernel):
     """`tf.matmul(tf.concat([inputs, state], 1), kernel)`, computed by the kernel's row blocks.
 
     Args:
-      inputs: `[batch, depth]`, `depth` known statically.
+      inputs: `[batch, depth]`.
       state: `[batch, units]`.
       kernel: `[depth + units, n]`: a variable (partitioned or not) or a tensor.
+
+    Where `depth`, `units` or the kernel's rows are not known statically, or
+    do not add up, this is TF1's single product (and TF1's error).
     """
     inputs = tf.convert_to_tensor(inputs)
     state = tf.convert_to_tensor(state, dtype_hint=inputs.dtype)
     kernel = tf.convert_to_tensor(kernel, dtype_hint=inputs.dtype)
-    if inputs.shape.rank != 2 or inputs.shape[-1] is None or kernel.shape[0] is None:
-        # Without static sizes the row blocks are unknown; take TF1's single product.
+    depth, units, rows = (_static_size(inputs.shape, -1), _static_size(state.shape, -1),
+                          _static_size(kernel.shape, 0))
+    if (inputs.shape.rank != 2 or state.shape.rank != 2 or None in (depth, units, rows)
+            or depth + units != rows):
         return tf.matmul(tf.concat([inputs, state], 1), kernel)
-    return _row_block_matmul(inputs, state, kernel)
+    if tf.executing_eagerly():
+        return _eager_concat_matmul(inputs, state, kernel)
+    return _graph_concat_matmul(inputs, state, kernel)

@@ -57,7 +57,8 @@ class LayerNormBasicLSTMCell(RNNCell):
 
     def _linear(self, inputs, h):
         out_size = 4 * self._num_units
-        proj_size = inputs.shape[-1] + h.shape[-1]
+        depth, h_depth = (tf.compat.dimension_value(t.shape[-1]) for t in (inputs, h))
+        proj_size = None if None in (depth, h_depth) else depth + h_depth
         dtype = inputs.dtype
         kernel = v1.get_variable("kernel", [proj_size, out_size], dtype=dtype)
         out = concat_matmul(inputs, h, kernel)
