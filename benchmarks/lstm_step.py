@@ -7,7 +7,7 @@ inside `tf.function`, forward pass and one training step (gradients of the
 mean output w.r.t. every weight, plain SGD), interleaved round by round.
 Prints medians and the ratios ours / Keras 3. Target: <= 1.0.
 
-Run: python benchmarks/lstm_step.py [--rounds 10]
+Run: python benchmarks/lstm_step.py [--rounds 20]
 """
 
 import argparse
@@ -63,7 +63,7 @@ def functions(model, x):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()
     x = tf.random.normal([BATCH, STEPS, DEPTH], seed=0)
     runs = {"tf1track cells + dynamic_rnn": functions(TF1StackedLSTM(), x),

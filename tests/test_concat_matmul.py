@@ -2,10 +2,10 @@
 
 The cell goldens (test_rnn_cell, test_nmt_goldens) check it inside real RNNs;
 these check the pieces directly: values, the three first-order gradients and
-second-order gradients (eager, where `tf.custom_gradient` records them, and in
-`tf.function`, where a registered gradient does), other float dtypes, a
-partitioned kernel in TF1 graph mode, TF1's error for mismatched batches, and
-the single-product fallback when the input depth is not static.
+second-order gradients (eager and in `tf.function`), other float dtypes, a
+partitioned kernel in TF1 graph mode, a SavedModel that keeps the gradient,
+TF1's error for mismatched batches, and the single-product fallback when the
+input depth is not static.
 """
 
 import numpy as np
@@ -83,7 +83,7 @@ def test_unknown_input_depth_takes_the_single_product():
                                **TOLERANCE)
 
 
-def test_graphs_take_the_row_blocks_and_their_registered_gradient():
+def test_graphs_take_the_row_blocks_and_their_own_gradient():
     inputs, state, kernel = _operands()
 
     @tf.function
@@ -95,7 +95,7 @@ def test_graphs_take_the_row_blocks_and_their_registered_gradient():
 
     graph = gradients.get_concrete_function().graph
     operations = {op.type: op for op in graph.get_operations()}
-    assert operations["IdentityN"].get_attr("_gradient_op_type") == b"Tf1trackConcatMatMul"
+    assert operations["IdentityN"].get_attr("_gradient_op_type").startswith(b"CustomGradient")
     # One concat only: the kernel gradient's, not a [batch, depth + units] forward operand.
     assert [op.type for op in graph.get_operations()].count("ConcatV2") == 1
 
@@ -114,3 +114,22 @@ def test_mismatched_batches_fail_as_tf1s_concat(use_function):
     product = tf.function(concat_matmul) if use_function else concat_matmul
     with pytest.raises((tf.errors.InvalidArgumentError, ValueError)):
         product(inputs[:1], state, kernel)
+
+
+def test_a_saved_model_keeps_the_gradient(tmp_path):
+    inputs, state, kernel = _operands()
+    module = tf.Module()
+    module.kernel = kernel
+    module.product = tf.function(lambda x, h: concat_matmul(x, h, module.kernel),
+                                 input_signature=[tf.TensorSpec([None, 4]),
+                                                  tf.TensorSpec([None, 5])])
+    tf.saved_model.save(module, str(tmp_path))
+    restored = tf.saved_model.load(str(tmp_path))
+    with tf.GradientTape() as tape:
+        tape.watch(inputs)
+        loss = tf.reduce_sum(restored.product(inputs, state) ** 2)
+    with tf.GradientTape() as reference_tape:
+        reference_tape.watch(inputs)
+        reference = tf.reduce_sum(_single_product(inputs, state, kernel) ** 2)
+    np.testing.assert_allclose(tape.gradient(loss, inputs),
+                               reference_tape.gradient(reference, inputs), **TOLERANCE)

@@ -11,21 +11,18 @@ takes without copying where it can). The kernel's gradient stays TF1's single
 `concat([inputs, state])^T @ d`: slicing the kernel under plain autodiff
 would instead pad each block's gradient to the full kernel at every time step.
 
-In graphs (`tf.function`, TF1 graphs) the gradient is registered once under a
-name, attached to an `IdentityN` for `tf.gradients` and recorded on any
-`GradientTape`, as `tf.custom_gradient` does; `tf.custom_gradient` itself
-would register a new gradient, holding the graph alive, at every call. Eager
-calls use `tf.custom_gradient`, which records on the tape without registering.
+The gradient is a `tf.custom_gradient`: in a graph it registers one gradient
+per traced call, which holds that graph alive. A single gradient registered
+by name would not: it computes from the op's inputs, and SavedModel export
+traces every gradient with no op (`grad_fn(None, ...)`) to keep it with the
+model, so such models could not be saved. Traces are few (one per cell per
+`tf.function` trace), so the closures' cost is small.
 
 The result is TF1's up to float rounding (the two blocks are summed in a
 different order), well within the parity tolerance.
 """
 
 import tensorflow as tf
-from tensorflow.python.eager import record
-from tensorflow.python.framework import ops
-
-_GRADIENT_NAME = "Tf1trackConcatMatMul"
 
 
 def _row_blocks(inputs, kernel):
@@ -46,37 +43,9 @@ def _gradients(inputs, state, kernel, d_out):
             tf.matmul(tf.concat([inputs, state], 1), d_out, transpose_a=True))
 
 
-def _graph_gradient(op, d_out, *unused_identity_grads):
-    _, inputs, state, kernel = op.inputs
-    # None for the product itself: its own ops must not be differentiated again.
-    return (None,) + _gradients(inputs, state, kernel, d_out)
-
-
-def _register_gradient_once():
-    try:
-        ops._gradient_registry.lookup(_GRADIENT_NAME)  # pylint: disable=protected-access
-    except LookupError:
-        ops.RegisterGradient(_GRADIENT_NAME)(_graph_gradient)
-
-
-_register_gradient_once()
-
-
 @tf.custom_gradient
-def _eager_concat_matmul(inputs, state, kernel):
+def _row_block_concat_matmul(inputs, state, kernel):
     return _product(inputs, state, kernel), lambda d_out: _gradients(inputs, state, kernel, d_out)
-
-
-def _graph_concat_matmul(inputs, state, kernel):
-    product = _product(inputs, state, kernel)
-    operands = [product, inputs, state, kernel]
-    with tf.compat.v1.get_default_graph().gradient_override_map({"IdentityN": _GRADIENT_NAME}):
-        outputs = tf.raw_ops.IdentityN(input=operands)
-    # A GradientTape looks gradients up by op type, not by the override: tell it too.
-    record.record_operation(
-        _GRADIENT_NAME, outputs, operands,
-        lambda d_out, *unused: (None,) + _gradients(inputs, state, kernel, d_out))
-    return outputs[0]
 
 
 def _static_size(shape, axis):
@@ -102,6 +71,4 @@ def concat_matmul(inputs, state, kernel):
     if (inputs.shape.rank != 2 or state.shape.rank != 2 or None in (depth, units, rows)
             or depth + units != rows):
         return tf.matmul(tf.concat([inputs, state], 1), kernel)
-    if tf.executing_eagerly():
-        return _eager_concat_matmul(inputs, state, kernel)
-    return _graph_concat_matmul(inputs, state, kernel)
+    return _row_block_concat_matmul(inputs, state, kernel)
