@@ -48,10 +48,6 @@ def _row_block_concat_matmul(inputs, state, kernel):
     return _product(inputs, state, kernel), lambda d_out: _gradients(inputs, state, kernel, d_out)
 
 
-def _static_size(shape, axis):
-    return tf.compat.dimension_value(shape[axis]) if shape.rank is not None else None
-
-
 def concat_matmul(inputs, state, kernel):
     """`tf.matmul(tf.concat([inputs, state], 1), kernel)`, computed by the kernel's row blocks.
 
@@ -66,9 +62,9 @@ def concat_matmul(inputs, state, kernel):
     inputs = tf.convert_to_tensor(inputs)
     state = tf.convert_to_tensor(state, dtype_hint=inputs.dtype)
     kernel = tf.convert_to_tensor(kernel, dtype_hint=inputs.dtype)
-    depth, units, rows = (_static_size(inputs.shape, -1), _static_size(state.shape, -1),
-                          _static_size(kernel.shape, 0))
-    if (inputs.shape.rank != 2 or state.shape.rank != 2 or None in (depth, units, rows)
-            or depth + units != rows):
-        return tf.matmul(tf.concat([inputs, state], 1), kernel)
-    return _row_block_concat_matmul(inputs, state, kernel)
+    if inputs.shape.rank == state.shape.rank == kernel.shape.rank == 2:
+        depth, units, rows = (tf.compat.dimension_value(size) for size in
+                              (inputs.shape[1], state.shape[1], kernel.shape[0]))
+        if None not in (depth, units, rows) and depth + units == rows:
+            return _row_block_concat_matmul(inputs, state, kernel)
+    return tf.matmul(tf.concat([inputs, state], 1), kernel)
